@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { Random } from '../../../../src/core/random.js';
+import { sampleLineData } from '../../../../src/experiments/lines/data.js';
+import {
+  EFFECTIVE_PRIOR_THRESHOLD,
+  OFF_MANIFOLD_THRESHOLD,
+  evaluateLines,
+} from '../../../../src/experiments/lines/metrics.js';
+import { energyDistance } from '../../../../src/metrics/energyDistance.js';
+
+// Midpoints of the balanced pieces, in piece order, and their outward unit normals.
+const MID: Array<[number, number]> = [
+  [0.5, 0.5],
+  [-0.5, -0.5],
+  [0.5, -0.5],
+  [-0.5, 0.5],
+];
+const s = Math.SQRT1_2;
+const NORMAL: Array<[number, number]> = [
+  [s, s],
+  [-s, -s],
+  [s, -s],
+  [-s, s],
+];
+
+/** A point at distance `d` from piece `k` (offset from its midpoint along the normal). */
+function at(k: number, d: number): [number, number] {
+  return [MID[k]![0] + d * NORMAL[k]![0], MID[k]![1] + d * NORMAL[k]![1]];
+}
+
+const real = sampleLineData('balanced', 200, new Random(1)).points;
+
+describe('evaluateLines', () => {
+  it('uses the DESIGN.md thresholds: 0.05 off-manifold distance, 0.05 effective prior', () => {
+    expect(OFF_MANIFOLD_THRESHOLD).toBe(0.05);
+    expect(EFFECTIVE_PRIOR_THRESHOLD).toBe(0.05);
+  });
+
+  it('counts as off-manifold exactly the samples farther than 0.05 from every piece', () => {
+    const pts = [at(0, 0.01), at(0, 0.04), at(0, 0.06), at(0, 0.2), at(2, 0), [0, 0] as [number, number]];
+    const m = evaluateLines({
+      generated: Float32Array.from(pts.flat()),
+      generatorIds: new Int32Array(pts.length),
+      dataset: 'balanced',
+      prior: [1],
+      real,
+    });
+    // (0, 0) is √2/4 ≈ 0.354 from every segment.
+    expect(m.off_manifold_rate).toBeCloseTo(3 / 6, 12);
+    const loose = evaluateLines(
+      { generated: Float32Array.from(pts.flat()), generatorIds: new Int32Array(pts.length), dataset: 'balanced', prior: [1], real },
+      { offManifoldThreshold: 0.1 },
+    );
+    expect(loose.off_manifold_rate).toBeCloseTo(2 / 6, 12);
+  });
+
+  it('gives segment JSD 0 when the on-manifold shares match the true probabilities', () => {
+    const balanced = [at(0, 0), at(1, 0.01), at(2, -0.02), at(3, 0), at(0, 1) /* off, ignored */];
+    const mb = evaluateLines({
+      generated: Float32Array.from(balanced.flat()),
+      generatorIds: new Int32Array(balanced.length),
+      dataset: 'balanced',
+      prior: [1],
+      real,
+    });
+    expect(mb.segment_shares).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(mb.segment_jsd).toBeCloseTo(0, 12);
+
+    const unbalanced = [...Array<[number, number]>(7).fill(at(0, 0)), at(1, 0), at(2, 0), at(3, 0)];
+    const mu = evaluateLines({
+      generated: Float32Array.from(unbalanced.flat()),
+      generatorIds: new Int32Array(unbalanced.length),
+      dataset: 'unbalanced',
+      prior: [1],
+      real,
+    });
+    expect(mu.segment_jsd).toBeCloseTo(0, 12);
+    // The same points judged against the balanced truth are not a match.
+    const wrong = evaluateLines({
+      generated: Float32Array.from(unbalanced.flat()),
+      generatorIds: new Int32Array(unbalanced.length),
+      dataset: 'balanced',
+      prior: [1],
+      real,
+    });
+    expect(wrong.segment_jsd).toBeGreaterThan(0.05);
+  });
+
+  it('leaves segment JSD null when no sample is on-manifold (there is no share to compare)', () => {
+    const pts = [at(0, 0), at(0, 0)];
+    const m = evaluateLines({ generated: Float32Array.from(pts.flat()), generatorIds: [0, 0], dataset: 'circles', prior: [1], real });
+    // A balanced-segment midpoint is far from both circles: every sample is off-manifold.
+    expect(m.off_manifold_rate).toBe(1);
+    expect(m.segment_jsd).toBeNull();
+    expect(m.segment_shares).toEqual([0, 0]);
+  });
+
+  it('reports each generator: prior, samples, off-manifold rate and dominant segment', () => {
+    const pts: Array<[number, number]> = [];
+    const ids: number[] = [];
+    const add = (g: number, p: [number, number]): void => {
+      pts.push(p);
+      ids.push(g);
+    };
+    // g0: three on piece 2, one on piece 0, one off.
+    add(0, at(2, 0));
+    add(0, at(2, 0.03));
+    add(0, at(2, -0.01));
+    add(0, at(0, 0));
+    add(0, at(0, 0.3));
+    // g1: all off-manifold. g2: no samples. g3: one on piece 3.
+    add(1, [0, 0]);
+    add(1, [2, 2]);
+    add(3, at(3, 0));
+    const prior = [0.5, 0.3, 0.05, 0.15];
+    const m = evaluateLines({ generated: Float32Array.from(pts.flat()), generatorIds: Int32Array.from(ids), dataset: 'balanced', prior, real });
+    expect(m.per_generator).toEqual([
+      { generator: 0, prior: 0.5, samples: 5, off_manifold_rate: 0.2, dominant_segment: 2 },
+      { generator: 1, prior: 0.3, samples: 2, off_manifold_rate: 1, dominant_segment: null },
+      { generator: 2, prior: 0.05, samples: 0, off_manifold_rate: null, dominant_segment: null },
+      { generator: 3, prior: 0.15, samples: 1, off_manifold_rate: 0, dominant_segment: 3 },
+    ]);
+    // 0.05 itself is not above the threshold.
+    expect(m.effective_generators).toBe(3);
+    expect(m.prior).toEqual(prior);
+    expect(m.off_manifold_rate).toBeCloseTo(3 / 8, 12);
+  });
+
+  it('computes the energy distance between generated and real points', () => {
+    const gen = sampleLineData('balanced', 300, new Random(2)).points;
+    const m = evaluateLines({ generated: gen, generatorIds: new Int32Array(300), dataset: 'balanced', prior: [1], real });
+    expect(m.energy_distance).toBeCloseTo(energyDistance(gen, real), 12);
+  });
+
+  it('scores real data as perfect: no off-manifold samples, near-zero segment JSD, one generator per piece', () => {
+    const { points, piece } = sampleLineData('unbalanced', 4000, new Random(3));
+    const m = evaluateLines({ generated: points, generatorIds: piece, dataset: 'unbalanced', prior: [0.7, 0.1, 0.1, 0.1], real });
+    expect(m.off_manifold_rate).toBe(0);
+    expect(m.segment_jsd).toBeLessThan(0.001);
+    expect(m.per_generator.map((g) => g.dominant_segment)).toEqual([0, 1, 2, 3]);
+    expect(m.effective_generators).toBe(4);
+  });
+
+  it('rejects generator ids outside the prior and mismatched lengths', () => {
+    expect(() =>
+      evaluateLines({ generated: [0.5, 0.5], generatorIds: [2], dataset: 'balanced', prior: [0.5, 0.5], real }),
+    ).toThrow(RangeError);
+    expect(() =>
+      evaluateLines({ generated: [0.5, 0.5, 0.5, 0.5], generatorIds: [0], dataset: 'balanced', prior: [1], real }),
+    ).toThrow(RangeError);
+  });
+});
