@@ -1,0 +1,15 @@
+// Side effect first: tfjs-layers' node bundle registers every tfjs gradient config. Ours
+// must be registered after it, or they would be overwritten.
+import '@tensorflow/tfjs-layers';
+import { registerGradientFixes } from './gradients/index.js';
+import { registerConv2dBackpropFilterWasm } from './kernels/conv2dBackpropFilterWasm.js';
+
+/**
+ * Makes the tfjs engine fit for WGAN-GP: all gradients registered, second-order-correct
+ * activation and comparison gradients, and the wasm `Conv2DBackpropFilter` kernel.
+ * Idempotent and cheap; call it before building losses that need second-order gradients.
+ */
+export function registerEngineFixes(): void {
+  registerGradientFixes();
+  registerConv2dBackpropFilterWasm();
+}
