@@ -1,0 +1,345 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { fusedCriticPass } from '../losses/criticPass.js';
+import { gradientPenalty } from '../losses/gradientPenalty.js';
+import type { AdversarialLoss } from '../losses/adversarial.js';
+import type { AdamOptions } from './adamState.js';
+import { routeIds, type EnsembleModule } from './ensemble.js';
+import type { CriticModule } from './modules.js';
+import type { LearnedPrior } from './prior.js';
+import type { QHeadModule } from './qHead.js';
+import { Random, type RandomState } from './random.js';
+
+/** Optimiser settings of the three trained parts; defaults are the reference's. */
+export interface OptimizerSettings {
+  generator: AdamOptions;
+  discriminator: AdamOptions;
+  q: AdamOptions;
+}
+
+/** The reference settings: G and D Adam(2e-4, 0.5, 0.5), Q Adam(2e-4, 0.9, 0.999), ε = 1e-8 (TF1). */
+export const REFERENCE_OPTIMIZERS: OptimizerSettings = {
+  generator: { learningRate: 2e-4, beta1: 0.5, beta2: 0.5, epsilon: 1e-8 },
+  discriminator: { learningRate: 2e-4, beta1: 0.5, beta2: 0.5, epsilon: 1e-8 },
+  q: { learningRate: 2e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+};
+
+/** Everything one DMWGAN(-PL) training engine is made of. */
+export interface DmganCoreParts {
+  latentDim: number;
+  ensemble: EnsembleModule;
+  critic: CriticModule;
+  /** The Q head; null trains a plain (ensemble) GAN with no mutual-information term. */
+  qHead: QHeadModule | null;
+  prior: LearnedPrior;
+  loss: AdversarialLoss;
+  /** λ_Q, weight of Q's cross-entropy in the generator loss. Default 1. */
+  qWeight?: number;
+  /** Critic updates per generator update. Default 5. */
+  discriminatorSteps?: number;
+  optimizers?: Partial<OptimizerSettings>;
+  /** Latent distribution: U(−1, 1) as the reference (default) or N(0, 1). */
+  latent?: 'uniform' | 'normal';
+  seed?: number;
+}
+
+/** Losses of one iteration, as numbers. */
+export interface StepLosses {
+  /** Critic loss including the weighted gradient penalty (critic steps). */
+  discriminator?: number;
+  /** The unweighted gradient penalty (critic steps). */
+  gradientPenalty?: number;
+  /** Adversarial generator loss (generator steps). */
+  generator?: number;
+  /** Q's cross-entropy on generated samples (generator steps). */
+  q?: number;
+  /** The prior's loss CE − λ_H κ^t H(r) (generator steps). */
+  prior?: number;
+}
+
+/** What one iteration did. */
+export interface StepResult {
+  /** 1-based iteration number, counting critic and generator steps alike (as the reference). */
+  iteration: number;
+  kind: 'discriminator' | 'generator';
+  /** Present when the caller asked for losses to be read back. */
+  losses: StepLosses | null;
+}
+
+/** Step counters and random streams: the engine's state besides weights and optimisers. */
+export interface DmganCoreCounters {
+  iteration: number;
+  generatorSteps: number;
+  rng: { latent: RandomState; alpha: RandomState; ids: RandomState };
+}
+
+/**
+ * The DMWGAN-PL training engine: one iteration of the critic/generator schedule at a time.
+ *
+ * Critic step: D minimises the adversarial loss (+ gradient penalty) on a real batch and a
+ * batch drawn from the ensemble with ids from the prior. Generator step: the generators
+ * minimise the adversarial loss plus λ_Q·CE(Q(x), c); Q minimises the same cross-entropy; the
+ * prior takes one step from Q's posteriors on the real batch — all from the same parameters.
+ */
+export class DmganCore {
+  readonly latentDim: number;
+  readonly ensemble: EnsembleModule;
+  readonly critic: CriticModule;
+  readonly qHead: QHeadModule | null;
+  readonly prior: LearnedPrior;
+  readonly loss: AdversarialLoss;
+  readonly qWeight: number;
+  readonly discriminatorSteps: number;
+  readonly latent: 'uniform' | 'normal';
+  readonly optimizers: { generator: tf.Optimizer; discriminator: tf.Optimizer; q: tf.Optimizer };
+  readonly optimizerSettings: OptimizerSettings;
+  #iteration = 0;
+  #generatorSteps = 0;
+  #latentRng: Random;
+  #alphaRng: Random;
+  #idsRng: Random;
+
+  constructor(parts: DmganCoreParts) {
+    this.latentDim = parts.latentDim;
+    this.ensemble = parts.ensemble;
+    this.critic = parts.critic;
+    this.qHead = parts.qHead;
+    this.prior = parts.prior;
+    this.loss = parts.loss;
+    this.qWeight = parts.qWeight ?? 1;
+    this.discriminatorSteps = parts.discriminatorSteps ?? 5;
+    this.latent = parts.latent ?? 'uniform';
+    if (!Number.isInteger(this.discriminatorSteps) || this.discriminatorSteps < 0) {
+      throw new RangeError(`discriminatorSteps must be an integer ≥ 0, got ${this.discriminatorSteps}`);
+    }
+    if (!(this.qWeight >= 0)) throw new RangeError(`qWeight must be ≥ 0, got ${this.qWeight}`);
+    if (this.prior.n !== this.ensemble.size) {
+      throw new RangeError(`the prior has n = ${this.prior.n} but the ensemble has ${this.ensemble.size} generators`);
+    }
+    this.optimizerSettings = { ...REFERENCE_OPTIMIZERS, ...parts.optimizers };
+    const adam = (o: AdamOptions) => tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon);
+    this.optimizers = {
+      generator: adam(this.optimizerSettings.generator),
+      discriminator: adam(this.optimizerSettings.discriminator),
+      q: adam(this.optimizerSettings.q),
+    };
+    const root = new Random(`dmgan-core:${parts.seed ?? 0}`);
+    this.#latentRng = root.fork('latent');
+    this.#alphaRng = root.fork('alpha');
+    this.#idsRng = root.fork('ids');
+  }
+
+  /** Iterations done so far (critic and generator steps). */
+  get iteration(): number {
+    return this.#iteration;
+  }
+
+  /** Generator steps done so far. */
+  get generatorSteps(): number {
+    return this.#generatorSteps;
+  }
+
+  /** Whether the next iteration is a generator step. */
+  get nextIsGeneratorStep(): boolean {
+    return this.#iteration % (this.discriminatorSteps + 1) === this.discriminatorSteps;
+  }
+
+  /**
+   * One iteration: a critic step or, every (discriminatorSteps + 1)-th, a generator step.
+   * @param real a batch of real samples [B, ...] (consumed by both kinds of step).
+   * @param readLosses read the losses back to numbers (a device sync); off on the hot path.
+   */
+  step(real: tf.Tensor, readLosses = true): StepResult {
+    const kind = this.nextIsGeneratorStep ? 'generator' : 'discriminator';
+    const losses = kind === 'generator' ? this.#generatorStep(real, readLosses) : this.#criticStep(real, readLosses);
+    this.#iteration += 1;
+    return { iteration: this.#iteration, kind, losses };
+  }
+
+  /** Draws latents [count, d] from the latent distribution. */
+  sampleLatents(count: number, rng: Random = this.#latentRng): tf.Tensor2D {
+    const n = count * this.latentDim;
+    const values = this.latent === 'uniform' ? rng.uniformArray(n, -1, 1) : rng.normalArray(n);
+    return tf.tensor2d(values, [count, this.latentDim]);
+  }
+
+  /**
+   * Draws `count` samples: ids from the prior (or all from `generator`), grouped by generator.
+   * Returns the samples and each sample's generator id.
+   */
+  generate(count: number, options: { generator?: number; training?: boolean; rng?: Random } = {}): { samples: tf.Tensor; ids: Int32Array } {
+    const rng = options.rng ?? this.#latentRng;
+    let ids: Int32Array;
+    if (options.generator !== undefined) {
+      const g = options.generator;
+      if (!Number.isInteger(g) || g < 0 || g >= this.ensemble.size) {
+        throw new RangeError(`generator must be an integer in [0, ${this.ensemble.size}), got ${g}`);
+      }
+      ids = new Int32Array(count).fill(g);
+    } else {
+      ids = this.prior.sample(count, this.#idsRng);
+    }
+    const routing = routeIds(ids, this.ensemble.size);
+    const samples = tf.tidy(() => this.ensemble.generateGrouped(this.sampleLatents(count, rng), routing.counts, options.training ?? false));
+    return { samples, ids: routing.ids };
+  }
+
+  #criticStep(real: tf.Tensor, readLosses: boolean): StepLosses | null {
+    const batch = real.shape[0] as number;
+    const penalty = this.loss.gradientPenalty;
+    return tidyValue(() => {
+      const { samples: fake } = this.generate(batch, { training: true });
+      const alpha = penalty ? tf.tensor2d(this.#alphaRng.uniformArray(batch), [batch, 1]) : null;
+      const alphaShaped = alpha ? tf.reshape(alpha, [batch, ...real.shape.slice(1).map(() => 1)]) : null;
+      let gp: tf.Scalar | null = null;
+      const vars = this.critic.trainableVariables;
+      const kept: tf.Tensor[] = [];
+      const { value, grads } = tf.variableGrads(() => {
+        if (this.critic.batchIndependent) {
+          const pass = fusedCriticPass((x) => this.critic.apply(x, true).score, real, fake, alphaShaped, penalty?.mode);
+          kept.push(...pass.kept);
+          let total = this.loss.discriminatorLoss(pass.realScore, pass.fakeScore);
+          if (penalty) {
+            gp = tf.keep(pass.penalty);
+            total = tf.add(total, tf.mul(pass.penalty, penalty.weight));
+          }
+          return total;
+        }
+        const realScore = this.critic.apply(real, true).score;
+        const fakeScore = this.critic.apply(fake, true).score;
+        let total = this.loss.discriminatorLoss(realScore, fakeScore);
+        if (penalty && alphaShaped) {
+          // Kept past variableGrads' own scope so it can be reported; freed below.
+          gp = tf.keep(gradientPenalty((x: tf.Tensor) => this.critic.apply(x, true).score, real, fake, alphaShaped, penalty.mode));
+          total = tf.add(total, tf.mul(gp as tf.Scalar, penalty.weight));
+        }
+        return total;
+      }, vars as tf.Variable[]);
+      for (const t of kept) t.dispose();
+      this.optimizers.discriminator.applyGradients(withZeros(grads, vars));
+      const gpValue = gp ? readAndFree(gp, readLosses) : undefined;
+      if (!readLosses) return null;
+      const out: StepLosses = { discriminator: value.dataSync()[0] as number };
+      if (gpValue !== undefined) out.gradientPenalty = gpValue;
+      return out;
+    });
+  }
+
+  #generatorStep(real: tf.Tensor, readLosses: boolean): StepLosses | null {
+    const batch = real.shape[0] as number;
+    const qHead = this.qHead;
+    return tidyValue(() => {
+      // The prior's posteriors come from the current critic and Q, before this step's updates.
+      let priorSums: Float32Array | null = null;
+      if (qHead && this.prior.mode === 'learned') {
+        priorSums = tf.tidy(() => {
+          const logits = qHead.apply(this.critic.apply(real, true).features, true, false);
+          return tf.sum(tf.softmax(logits), 0).dataSync() as Float32Array;
+        });
+      }
+      const ids = this.prior.sample(batch, this.#idsRng);
+      const routing = routeIds(ids, this.ensemble.size);
+      const z = this.sampleLatents(batch);
+      const labels = qHead ? tf.oneHot(tf.tensor1d(routing.ids, 'int32'), this.ensemble.size) : null;
+      const gVars = this.ensemble.trainableVariables;
+      const qVars = qHead ? [...qHead.trainableVariables] : [];
+      let advLoss: tf.Scalar | null = null;
+      let qLoss: tf.Scalar | null = null;
+      const { grads } = tf.variableGrads(() => {
+        const fake = this.ensemble.generateGrouped(z, routing.counts, true);
+        const { score, features } = this.critic.apply(fake, true);
+        const adv = this.loss.generatorLoss(score);
+        advLoss = tf.keep(adv);
+        if (!qHead || !labels || this.qWeight === 0) return adv;
+        const ce = tf.losses.softmaxCrossEntropy(labels, qHead.apply(features, true)) as tf.Scalar;
+        qLoss = tf.keep(ce);
+        return tf.add(adv, tf.mul(ce, this.qWeight)) as tf.Scalar;
+      }, [...gVars, ...qVars] as tf.Variable[]);
+      const gGrads = withZeros(grads, gVars);
+      this.optimizers.generator.applyGradients(gGrads);
+      if (qHead && this.qWeight > 0) {
+        // ∂(adv + λ·CE)/∂Q = λ·∂CE/∂Q: Q descends its own cross-entropy.
+        const qGrads = withZeros(grads, qVars);
+        for (const name of Object.keys(qGrads)) qGrads[name] = tf.div(qGrads[name] as tf.Tensor, this.qWeight);
+        this.optimizers.q.applyGradients(qGrads);
+      }
+      let priorLoss: number | undefined;
+      if (priorSums) {
+        priorLoss = this.prior.update({ columnSums: priorSums, batchSize: batch }).loss;
+      } else {
+        // A uniform prior still counts its steps (κ^t) so a later switch to learning is consistent.
+        priorLoss = this.prior.update({ columnSums: new Float64Array(this.prior.n).fill(batch / this.prior.n), batchSize: batch }).loss;
+      }
+      this.#generatorSteps += 1;
+      const advValue = advLoss ? readAndFree(advLoss, readLosses) : undefined;
+      const qValue = qLoss ? readAndFree(qLoss, readLosses) : undefined;
+      if (!readLosses) return null;
+      const out: StepLosses = { prior: priorLoss };
+      if (advValue !== undefined) out.generator = advValue;
+      if (qValue !== undefined) out.q = qValue;
+      return out;
+    });
+  }
+
+  /** Counters and random-stream positions, for checkpoints. */
+  counters(): DmganCoreCounters {
+    return {
+      iteration: this.#iteration,
+      generatorSteps: this.#generatorSteps,
+      rng: { latent: this.#latentRng.state(), alpha: this.#alphaRng.state(), ids: this.#idsRng.state() },
+    };
+  }
+
+  /** Restores what {@link counters} returned. */
+  loadCounters(c: DmganCoreCounters): void {
+    this.#iteration = c.iteration;
+    this.#generatorSteps = c.generatorSteps;
+    this.#latentRng = new Random({ state: c.rng.latent });
+    this.#alphaRng = new Random({ state: c.rng.alpha });
+    this.#idsRng = new Random({ state: c.rng.ids });
+  }
+
+  /** Every variable the engine trains or keeps as state. */
+  allVariables(): tf.Variable[] {
+    return [
+      ...this.ensemble.trainableVariables,
+      ...this.ensemble.stateVariables,
+      ...this.critic.trainableVariables,
+      ...(this.critic.stateVariables ?? []),
+      ...(this.qHead?.trainableVariables ?? []),
+      ...(this.qHead?.stateVariables ?? []),
+    ];
+  }
+
+  dispose(): void {
+    this.ensemble.dispose();
+    this.critic.dispose();
+    this.qHead?.dispose();
+    for (const o of Object.values(this.optimizers)) o.dispose();
+  }
+}
+
+/**
+ * Gradients for every variable in `vars`, zeros for those the loss did not reach: a generator
+ * that drew no sample still gets an Adam step from its momentum, as in the reference.
+ */
+function withZeros(grads: tf.NamedTensorMap, vars: readonly tf.Variable[]): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  for (const v of vars) out[v.name] = grads[v.name] ?? tf.zerosLike(v);
+  return out;
+}
+
+/** Reads a kept scalar (when asked) and frees it. */
+function readAndFree(t: tf.Tensor, read = true): number | undefined {
+  const v = read ? (t.dataSync()[0] as number) : undefined;
+  t.dispose();
+  return v;
+}
+
+/** Runs `fn` in a tfjs scope that frees every tensor it made; returns its plain-value result. */
+function tidyValue<T>(fn: () => T): T {
+  let out: T | undefined;
+  tf.tidy(() => {
+    out = fn();
+  });
+  return out as T;
+}

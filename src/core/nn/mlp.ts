@@ -1,0 +1,87 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { CriticModule, CriticOutput, GeneratorModule } from '../modules.js';
+import type { Random } from '../random.js';
+import { activate, type ActivationName } from './activations.js';
+import { Dense } from './dense.js';
+
+/** Layer sizes and activations of a multilayer perceptron. */
+export interface MlpSpec {
+  /** Sizes from input to output, e.g. [100, 32, 16, 2]. */
+  sizes: readonly number[];
+  /** Activation between hidden layers. */
+  activation: ActivationName;
+  /** Activation on the output (default linear). */
+  outputActivation?: ActivationName;
+  name?: string;
+}
+
+function buildLayers(spec: MlpSpec, rng: Random): Dense[] {
+  if (spec.sizes.length < 2) throw new Error(`MLP needs at least an input and an output size, got [${spec.sizes.join(', ')}]`);
+  const layers: Dense[] = [];
+  for (let i = 0; i + 1 < spec.sizes.length; i++) {
+    layers.push(new Dense(spec.sizes[i] as number, spec.sizes[i + 1] as number, rng, { name: `${spec.name ?? 'mlp'}/dense_${i}` }));
+  }
+  return layers;
+}
+
+/** An MLP generator z → x. */
+export class MlpGenerator implements GeneratorModule {
+  readonly layers: readonly Dense[];
+  readonly #spec: MlpSpec;
+
+  constructor(spec: MlpSpec, rng: Random) {
+    this.#spec = spec;
+    this.layers = buildLayers(spec, rng);
+  }
+
+  get spec(): MlpSpec {
+    return this.#spec;
+  }
+
+  apply(z: tf.Tensor): tf.Tensor {
+    let h: tf.Tensor = z;
+    this.layers.forEach((layer, i) => {
+      h = layer.apply(h);
+      const last = i === this.layers.length - 1;
+      h = activate(h, last ? (this.#spec.outputActivation ?? 'linear') : this.#spec.activation);
+    });
+    return h;
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.layers.flatMap((l) => l.variables);
+  }
+
+  dispose(): void {
+    for (const v of this.trainableVariables) v.dispose();
+  }
+}
+
+/** An MLP critic whose last hidden layer is the feature the Q head reads. */
+export class MlpCritic implements CriticModule {
+  readonly layers: readonly Dense[];
+  readonly batchIndependent = true;
+  readonly #spec: MlpSpec;
+
+  constructor(spec: MlpSpec, rng: Random) {
+    this.#spec = spec;
+    this.layers = buildLayers(spec, rng);
+  }
+
+  apply(x: tf.Tensor): CriticOutput {
+    let h: tf.Tensor = x;
+    for (let i = 0; i + 1 < this.layers.length; i++) {
+      h = activate((this.layers[i] as Dense).apply(h), this.#spec.activation);
+    }
+    const score = (this.layers[this.layers.length - 1] as Dense).apply(h);
+    return { score, features: h };
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.layers.flatMap((l) => l.variables);
+  }
+
+  dispose(): void {
+    for (const v of this.trainableVariables) v.dispose();
+  }
+}

@@ -1,0 +1,206 @@
+import { HostAdam, type AdamOptions, type HostAdamState } from './adamState.js';
+import { Random } from './random.js';
+
+/** Options of {@link LearnedPrior}. Defaults are the reference implementation's. */
+export interface LearnedPriorOptions {
+  /** `'learned'` trains r(c; ζ) = softmax(ζ); `'uniform'` keeps r fixed at 1/n. Default `'learned'`. */
+  mode?: 'learned' | 'uniform';
+  /** λ_H, weight of the entropy bonus. Default 1000. */
+  entropyWeight?: number;
+  /** κ, multiplied into the entropy weight once per update. Default 0.999. */
+  entropyDecay?: number;
+  /** Adam on ζ. Default lr 1e-3, β1 = β2 = 0.5, ε = 1e-8. */
+  optimizer?: Partial<AdamOptions>;
+  /** Sampling temperature: ids are drawn from softmax(ζ / T). Default 1. */
+  temperature?: number;
+  /** Seed of the id sampler's random stream. Default 0. */
+  seed?: number | string;
+}
+
+/** What {@link LearnedPrior.toJSON} writes. */
+export interface LearnedPriorJSON {
+  format: 'dmgan.prior/v1';
+  n: number;
+  logits: number[];
+  /** t: updates so far (the exponent of κ). */
+  updates: number;
+  options: Required<Omit<LearnedPriorOptions, 'optimizer' | 'seed'>> & { optimizer: AdamOptions };
+  optimizerState: HostAdamState;
+  rngState: ReturnType<Random['state']>;
+}
+
+/** The parts of one prior update, for logging. */
+export interface PriorUpdateResult {
+  /** The loss that was minimised: CE − λ_H κ^t H(r). */
+  loss: number;
+  crossEntropy: number;
+  entropy: number;
+  entropyWeight: number;
+}
+
+const DEFAULT_ADAM: AdamOptions = { learningRate: 1e-3, beta1: 0.5, beta2: 0.5, epsilon: 1e-8 };
+
+/**
+ * The learned prior over generators, r(c; ζ) = softmax(ζ) (DMWGAN-PL).
+ *
+ * Each {@link update} takes Q's posteriors on a batch of real data and takes one Adam step on
+ * L(ζ) = −(1/(B·n)) Σ_x Σ_c Q(c|x) log r(c) − λ_H κ^t H(r), exactly as the reference:
+ * the cross-entropy is averaged over the batch and the n entries, and the entropy bonus
+ * decays by κ per update so that r stays uniform early and unneeded generators fade later.
+ */
+export class LearnedPrior {
+  readonly n: number;
+  readonly #logits: Float64Array;
+  readonly #adam: HostAdam;
+  readonly #options: LearnedPriorJSON['options'];
+  #updates = 0;
+  #rng: Random;
+
+  constructor(n: number, options: LearnedPriorOptions = {}) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`LearnedPrior: n must be an integer ≥ 1, got ${n}`);
+    this.n = n;
+    this.#options = {
+      mode: options.mode ?? 'learned',
+      entropyWeight: options.entropyWeight ?? 1000,
+      entropyDecay: options.entropyDecay ?? 0.999,
+      temperature: options.temperature ?? 1,
+      optimizer: { ...DEFAULT_ADAM, ...options.optimizer },
+    };
+    const { entropyWeight, entropyDecay, temperature } = this.#options;
+    if (!(entropyWeight >= 0)) throw new RangeError(`LearnedPrior: entropyWeight must be ≥ 0, got ${entropyWeight}`);
+    if (!(entropyDecay > 0 && entropyDecay <= 1)) throw new RangeError(`LearnedPrior: entropyDecay must be in (0, 1], got ${entropyDecay}`);
+    if (!(temperature > 0)) throw new RangeError(`LearnedPrior: temperature must be > 0, got ${temperature}`);
+    this.#logits = new Float64Array(n);
+    this.#adam = new HostAdam(n, this.#options.optimizer);
+    this.#rng = new Random(options.seed ?? 0);
+  }
+
+  /** The prior's mode. */
+  get mode(): 'learned' | 'uniform' {
+    return this.#options.mode;
+  }
+
+  /** Updates taken so far (t in κ^t). */
+  get updates(): number {
+    return this.#updates;
+  }
+
+  /** The current logits ζ (a copy). */
+  logits(): number[] {
+    return Array.from(this.#logits);
+  }
+
+  /** r(c) = softmax(ζ) as plain numbers. */
+  probabilities(): number[] {
+    return Array.from(softmax(this.#logits, 1));
+  }
+
+  /** Draws `count` generator ids from softmax(ζ / T). */
+  sample(count: number, rng: Random = this.#rng): Int32Array {
+    return rng.categorical(softmax(this.#logits, this.#options.temperature), count);
+  }
+
+  /** The current entropy weight λ_H · κ^t. */
+  entropyWeight(): number {
+    return this.#options.entropyWeight * this.#options.entropyDecay ** this.#updates;
+  }
+
+  /**
+   * One step on ζ from Q's posteriors on real data. Accepts rows of probabilities
+   * (B × n, each row summing to 1) or, for speed, their column sums with the batch size.
+   * In uniform mode nothing is trained; the cross-entropy is still reported.
+   */
+  update(posteriors: ArrayLike<ArrayLike<number>> | { columnSums: ArrayLike<number>; batchSize: number }): PriorUpdateResult {
+    const { columnSums, batchSize } = this.#columnSums(posteriors);
+    const n = this.n;
+    const r = softmax(this.#logits, 1);
+    // q_c = (1/(B n)) Σ_x Q(c|x); CE = −Σ_c q_c log r_c.
+    let crossEntropy = 0;
+    let qTotal = 0;
+    const q = new Float64Array(n);
+    for (let c = 0; c < n; c++) {
+      q[c] = (columnSums[c] ?? 0) / (batchSize * n);
+      qTotal += q[c] as number;
+      crossEntropy -= (q[c] as number) * Math.log(r[c] as number);
+    }
+    let entropy = 0;
+    for (let c = 0; c < n; c++) entropy -= (r[c] as number) * Math.log(r[c] as number);
+    const weight = this.entropyWeight();
+    const loss = crossEntropy - weight * entropy;
+    if (this.#options.mode === 'learned') {
+      // ∂CE/∂ζ_j = r_j Σq − q_j ; ∂H/∂ζ_j = −r_j (log r_j + H).
+      const grad = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        const rj = r[j] as number;
+        grad[j] = rj * qTotal - (q[j] as number) + weight * rj * (Math.log(rj) + entropy);
+      }
+      this.#adam.apply(this.#logits, grad);
+    }
+    this.#updates += 1;
+    return { loss, crossEntropy, entropy, entropyWeight: weight };
+  }
+
+  /** Ids of generators whose probability exceeds `threshold` (default 0.05). */
+  activeGenerators(threshold = 0.05): number[] {
+    return this.probabilities().flatMap((p, i) => (p > threshold ? [i] : []));
+  }
+
+  toJSON(): LearnedPriorJSON {
+    return {
+      format: 'dmgan.prior/v1',
+      n: this.n,
+      logits: this.logits(),
+      updates: this.#updates,
+      options: structuredClone(this.#options),
+      optimizerState: this.#adam.toJSON(),
+      rngState: this.#rng.state(),
+    };
+  }
+
+  /** Restores a prior written by {@link toJSON}, optimiser state and sampler position included. */
+  static fromJSON(json: LearnedPriorJSON): LearnedPrior {
+    if (json?.format !== 'dmgan.prior/v1') throw new Error(`LearnedPrior.fromJSON: unknown format ${String(json?.format)}`);
+    if (json.logits.length !== json.n) throw new Error(`LearnedPrior.fromJSON: ${json.logits.length} logits for n = ${json.n}`);
+    const prior = new LearnedPrior(json.n, json.options);
+    prior.#logits.set(json.logits);
+    prior.#updates = json.updates;
+    prior.#adam.load(json.optimizerState);
+    prior.#rng = new Random({ state: json.rngState });
+    return prior;
+  }
+
+  #columnSums(
+    posteriors: ArrayLike<ArrayLike<number>> | { columnSums: ArrayLike<number>; batchSize: number },
+  ): { columnSums: ArrayLike<number>; batchSize: number } {
+    if ('columnSums' in posteriors) {
+      if (posteriors.columnSums.length !== this.n) {
+        throw new RangeError(`LearnedPrior.update: posteriors have ${posteriors.columnSums.length} columns, the prior has n = ${this.n}`);
+      }
+      return posteriors;
+    }
+    const rows = posteriors.length;
+    if (rows === 0) throw new RangeError('LearnedPrior.update: empty batch of posteriors');
+    const sums = new Float64Array(this.n);
+    for (let i = 0; i < rows; i++) {
+      const row = posteriors[i] as ArrayLike<number>;
+      if (row.length !== this.n) {
+        throw new RangeError(`LearnedPrior.update: posterior row ${i} has ${row.length} entries, the prior has n = ${this.n}`);
+      }
+      for (let c = 0; c < this.n; c++) sums[c] = (sums[c] as number) + (row[c] as number);
+    }
+    return { columnSums: sums, batchSize: rows };
+  }
+}
+
+function softmax(logits: ArrayLike<number>, temperature: number): Float64Array {
+  const out = new Float64Array(logits.length);
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, (logits[i] as number) / temperature);
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) {
+    out[i] = Math.exp((logits[i] as number) / temperature - max);
+    total += out[i] as number;
+  }
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / total;
+  return out;
+}

@@ -1,0 +1,59 @@
+import { DmganCore } from '../../core/dmganCore.js';
+import { GeneratorEnsemble } from '../../core/ensemble.js';
+import { FusedMlpEnsemble } from '../../core/fusedMlpEnsemble.js';
+import { MlpCritic, MlpGenerator } from '../../core/nn/mlp.js';
+import { LearnedPrior } from '../../core/prior.js';
+import { QHead } from '../../core/qHead.js';
+import { Random } from '../../core/random.js';
+import { wganLoss } from '../../losses/adversarial.js';
+
+/** The line experiment's models: the paper's DMWGAN-PL, DMWGAN (uniform prior), and one WGAN-GP. */
+export const LINE_MODELS = ['dmwgan-pl', 'dmwgan', 'wgan-gp'] as const;
+export type LineModelName = (typeof LINE_MODELS)[number];
+
+/** Options of {@link buildLinesModel}. */
+export interface LinesModelOptions {
+  /** Number of generators (ensemble models only). Default 10. */
+  generators?: number;
+  seed?: number;
+  /** Latent size; the reference's is 100. */
+  latentDim?: number;
+  /**
+   * Run the (identical) generator MLPs as one stacked, batched network (default true). The maths
+   * is the same as running them one by one; only the number of kernel calls differs.
+   */
+  fused?: boolean;
+}
+
+/** Latent size of the reference. */
+export const LINES_LATENT_DIM = 100;
+
+/**
+ * Builds the reference configuration: generators z(100) → 32 → 16 → 2 (ReLU) each, or one
+ * 100 → 128 → 64 → 2 for `wgan-gp`; critic 2 → 64 → 128 → 1 (leaky ReLU 0.2); Q on the
+ * critic's 128-d hidden layer; one-sided GP 10; 5 critic steps per generator step.
+ */
+export function buildLinesModel(model: LineModelName, options: LinesModelOptions = {}): DmganCore {
+  const seed = options.seed ?? 0;
+  const latentDim = options.latentDim ?? LINES_LATENT_DIM;
+  const single = model === 'wgan-gp';
+  const n = single ? 1 : (options.generators ?? 10);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`generators must be an integer ≥ 1, got ${n}`);
+  const init = new Random(`lines-init:${seed}`);
+  const genSizes = single ? [latentDim, 128, 64, 2] : [latentDim, 32, 16, 2];
+  const generators = Array.from({ length: n }, (_, i) => new MlpGenerator({ sizes: genSizes, activation: 'relu', name: `g${i}` }, init));
+  const critic = new MlpCritic({ sizes: [2, 64, 128, 1], activation: 'leakyRelu', name: 'd' }, init);
+  const qHead = single ? null : new QHead(128, n, init);
+  const prior = new LearnedPrior(n, { mode: model === 'dmwgan-pl' ? 'learned' : 'uniform', seed: `prior:${seed}` });
+  return new DmganCore({
+    latentDim,
+    ensemble: options.fused === false ? new GeneratorEnsemble(generators) : FusedMlpEnsemble.fromGenerators(generators),
+    critic,
+    qHead,
+    prior,
+    loss: wganLoss({ penalty: 'one-sided', penaltyWeight: 10 }),
+    qWeight: single ? 0 : 1,
+    discriminatorSteps: 5,
+    seed,
+  });
+}
