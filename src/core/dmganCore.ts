@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedCriticPass } from '../losses/criticPass.js';
 import { gradientPenalty } from '../losses/gradientPenalty.js';
 import type { AdversarialLoss } from '../losses/adversarial.js';
 import type { AdamOptions } from './adamState.js';
@@ -7,6 +6,7 @@ import { routeIds, type EnsembleModule } from './ensemble.js';
 import type { CriticModule } from './modules.js';
 import type { LearnedPrior } from './prior.js';
 import type { QHeadModule } from './qHead.js';
+import { VariableAdam } from './optim/variableAdam.js';
 import { Random, type RandomState } from './random.js';
 
 /** Optimiser settings of the three trained parts; defaults are the reference's. */
@@ -90,7 +90,7 @@ export class DmganCore {
   readonly qWeight: number;
   readonly discriminatorSteps: number;
   readonly latent: 'uniform' | 'normal';
-  readonly optimizers: { generator: tf.Optimizer; discriminator: tf.Optimizer; q: tf.Optimizer };
+  readonly optimizers: { generator: VariableAdam; discriminator: VariableAdam; q: VariableAdam };
   readonly optimizerSettings: OptimizerSettings;
   #iteration = 0;
   #generatorSteps = 0;
@@ -116,11 +116,10 @@ export class DmganCore {
       throw new RangeError(`the prior has n = ${this.prior.n} but the ensemble has ${this.ensemble.size} generators`);
     }
     this.optimizerSettings = { ...REFERENCE_OPTIMIZERS, ...parts.optimizers };
-    const adam = (o: AdamOptions) => tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon);
     this.optimizers = {
-      generator: adam(this.optimizerSettings.generator),
-      discriminator: adam(this.optimizerSettings.discriminator),
-      q: adam(this.optimizerSettings.q),
+      generator: new VariableAdam(this.ensemble.trainableVariables, this.optimizerSettings.generator),
+      discriminator: new VariableAdam(this.critic.trainableVariables, this.optimizerSettings.discriminator),
+      q: new VariableAdam(this.qHead?.trainableVariables ?? [], this.optimizerSettings.q),
     };
     const root = new Random(`dmgan-core:${parts.seed ?? 0}`);
     this.#latentRng = root.fork('latent');
@@ -192,18 +191,7 @@ export class DmganCore {
       const alphaShaped = alpha ? tf.reshape(alpha, [batch, ...real.shape.slice(1).map(() => 1)]) : null;
       let gp: tf.Scalar | null = null;
       const vars = this.critic.trainableVariables;
-      const kept: tf.Tensor[] = [];
       const { value, grads } = tf.variableGrads(() => {
-        if (this.critic.batchIndependent) {
-          const pass = fusedCriticPass((x) => this.critic.apply(x, true).score, real, fake, alphaShaped, penalty?.mode);
-          kept.push(...pass.kept);
-          let total = this.loss.discriminatorLoss(pass.realScore, pass.fakeScore);
-          if (penalty) {
-            gp = tf.keep(pass.penalty);
-            total = tf.add(total, tf.mul(pass.penalty, penalty.weight));
-          }
-          return total;
-        }
         const realScore = this.critic.apply(real, true).score;
         const fakeScore = this.critic.apply(fake, true).score;
         let total = this.loss.discriminatorLoss(realScore, fakeScore);
@@ -214,8 +202,7 @@ export class DmganCore {
         }
         return total;
       }, vars as tf.Variable[]);
-      for (const t of kept) t.dispose();
-      this.optimizers.discriminator.applyGradients(withZeros(grads, vars));
+      this.optimizers.discriminator.applyGradients(grads);
       const gpValue = gp ? readAndFree(gp, readLosses) : undefined;
       if (!readLosses) return null;
       const out: StepLosses = { discriminator: value.dataSync()[0] as number };
@@ -254,12 +241,14 @@ export class DmganCore {
         qLoss = tf.keep(ce);
         return tf.add(adv, tf.mul(ce, this.qWeight)) as tf.Scalar;
       }, [...gVars, ...qVars] as tf.Variable[]);
-      const gGrads = withZeros(grads, gVars);
-      this.optimizers.generator.applyGradients(gGrads);
+      this.optimizers.generator.applyGradients(grads);
       if (qHead && this.qWeight > 0) {
         // ∂(adv + λ·CE)/∂Q = λ·∂CE/∂Q: Q descends its own cross-entropy.
-        const qGrads = withZeros(grads, qVars);
-        for (const name of Object.keys(qGrads)) qGrads[name] = tf.div(qGrads[name] as tf.Tensor, this.qWeight);
+        const qGrads: tf.NamedTensorMap = {};
+        for (const v of qVars) {
+          const g = grads[v.name];
+          if (g) qGrads[v.name] = this.qWeight === 1 ? g : tf.div(g, this.qWeight);
+        }
         this.optimizers.q.applyGradients(qGrads);
       }
       let priorLoss: number | undefined;
@@ -316,16 +305,6 @@ export class DmganCore {
     this.qHead?.dispose();
     for (const o of Object.values(this.optimizers)) o.dispose();
   }
-}
-
-/**
- * Gradients for every variable in `vars`, zeros for those the loss did not reach: a generator
- * that drew no sample still gets an Adam step from its momentum, as in the reference.
- */
-function withZeros(grads: tf.NamedTensorMap, vars: readonly tf.Variable[]): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {};
-  for (const v of vars) out[v.name] = grads[v.name] ?? tf.zerosLike(v);
-  return out;
 }
 
 /** Reads a kept scalar (when asked) and frees it. */

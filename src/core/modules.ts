@@ -33,9 +33,5 @@ export interface CriticOutput {
 /** A discriminator (critic) that also exposes its hidden features. */
 export interface CriticModule extends Module {
   apply(x: Tensor, training: boolean): CriticOutput;
-  /**
-   * True when samples do not interact (no batch statistics): real, generated and interpolated
-   * batches may then share one forward pass. Leave unset if unsure.
-   */
-  readonly batchIndependent?: boolean;
+
 }

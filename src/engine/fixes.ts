@@ -3,13 +3,16 @@
 import '@tensorflow/tfjs-layers';
 import { registerGradientFixes } from './gradients/index.js';
 import { registerConv2dBackpropFilterWasm } from './kernels/conv2dBackpropFilterWasm.js';
+import { registerUnsortedSegmentSumWasm } from './kernels/unsortedSegmentSumWasm.js';
 
 /**
  * Makes the tfjs engine fit for WGAN-GP: all gradients registered, second-order-correct
- * activation and comparison gradients, and the wasm `Conv2DBackpropFilter` kernel.
+ * activation and comparison gradients, and the wasm kernels `Conv2DBackpropFilter` and
+ * `UnsortedSegmentSum` (gather's gradient).
  * Idempotent and cheap; call it before building losses that need second-order gradients.
  */
 export function registerEngineFixes(): void {
   registerGradientFixes();
   registerConv2dBackpropFilterWasm();
+  registerUnsortedSegmentSumWasm();
 }

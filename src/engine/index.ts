@@ -5,3 +5,4 @@ export type { BackendAvailability, BackendChoice, BackendPlan, EngineBackend, Na
 export { registerEngineFixes } from './fixes.js';
 export { registerGradientFixes, gradientFixes } from './gradients/index.js';
 export { registerConv2dBackpropFilterWasm, conv2dBackpropFilterWasmConfig } from './kernels/conv2dBackpropFilterWasm.js';
+export { registerUnsortedSegmentSumWasm, unsortedSegmentSumWasmConfig } from './kernels/unsortedSegmentSumWasm.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { uniqueName } from './dense.js';
+import { ownedVariable } from './dense.js';
 
 /** Options of {@link BatchNorm}; defaults follow the reference Q head (TF1 `batch_norm`). */
 export interface BatchNormOptions {
@@ -28,10 +28,10 @@ export class BatchNorm {
 
   constructor(readonly size: number, options: BatchNormOptions = {}) {
     const name = options.name ?? 'batch_norm';
-    this.beta = options.center === false ? null : tf.variable(tf.zeros([size]), true, uniqueName(`${name}/beta`));
-    this.gamma = options.scale ? tf.variable(tf.ones([size]), true, uniqueName(`${name}/gamma`)) : null;
-    this.movingMean = tf.variable(tf.zeros([size]), false, uniqueName(`${name}/moving_mean`));
-    this.movingVariance = tf.variable(tf.ones([size]), false, uniqueName(`${name}/moving_variance`));
+    this.beta = options.center === false ? null : ownedVariable(tf.zeros([size]), `${name}/beta`);
+    this.gamma = options.scale ? ownedVariable(tf.ones([size]), `${name}/gamma`) : null;
+    this.movingMean = ownedVariable(tf.zeros([size]), `${name}/moving_mean`, false);
+    this.movingVariance = ownedVariable(tf.ones([size]), `${name}/moving_variance`, false);
     this.#epsilon = options.epsilon ?? 1e-3;
     this.#decay = options.decay ?? 0.999;
   }

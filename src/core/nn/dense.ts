@@ -14,8 +14,8 @@ export class Dense {
     options: { useBias?: boolean; name?: string } = {},
   ) {
     const name = options.name ?? 'dense';
-    this.kernel = tf.variable(glorotUniform([inputSize, outputSize], rng), true, uniqueName(`${name}/kernel`));
-    this.bias = options.useBias === false ? null : tf.variable(tf.zeros([outputSize]), true, uniqueName(`${name}/bias`));
+    this.kernel = ownedVariable(glorotUniform([inputSize, outputSize], rng), `${name}/kernel`);
+    this.bias = options.useBias === false ? null : ownedVariable(tf.zeros([outputSize]), `${name}/bias`);
   }
 
   apply(x: tf.Tensor): tf.Tensor {
@@ -33,4 +33,11 @@ let counter = 0;
 export function uniqueName(base: string): string {
   counter += 1;
   return `${base}_${counter}`;
+}
+
+/** A variable initialised from `value`, which is then freed (tf.variable keeps its own handle). */
+export function ownedVariable(value: tf.Tensor, name: string, trainable = true): tf.Variable {
+  const v = tf.variable(value, trainable, uniqueName(name));
+  value.dispose();
+  return v;
 }

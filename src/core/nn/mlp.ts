@@ -60,7 +60,6 @@ export class MlpGenerator implements GeneratorModule {
 /** An MLP critic whose last hidden layer is the feature the Q head reads. */
 export class MlpCritic implements CriticModule {
   readonly layers: readonly Dense[];
-  readonly batchIndependent = true;
   readonly #spec: MlpSpec;
 
   constructor(spec: MlpSpec, rng: Random) {

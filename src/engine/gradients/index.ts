@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig } from '@tensorflow/tfjs-core';
 import { activationGradConfigs } from './activations.js';
+import { batchMatMulGradConfig } from './batchMatMul.js';
 import { comparisonGradConfigs } from './comparisons.js';
 
 /** Every gradient config the project overrides or adds, in registration order. */
-export const gradientFixes: readonly GradConfig[] = [...comparisonGradConfigs, ...activationGradConfigs];
+export const gradientFixes: readonly GradConfig[] = [...comparisonGradConfigs, ...activationGradConfigs, batchMatMulGradConfig];
 
 /**
  * Registers {@link gradientFixes} in tfjs' global gradient registry. Idempotent, and
