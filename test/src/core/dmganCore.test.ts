@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DmganCore, StepLosses } from '../../../src/core/dmganCore.js';
+import { Random } from '../../../src/core/random.js';
+import { initEngine } from '../../../src/engine/index.js';
+import { sampleLineData } from '../../../src/experiments/lines/data.js';
+import { buildLinesModel } from '../../../src/experiments/lines/models.js';
+
+function run(core: DmganCore, iterations: number, dataSeed: number, read = true): StepLosses[] {
+  const rng = new Random(dataSeed);
+  const out: StepLosses[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const real = tf.tensor2d(sampleLineData('balanced', 32, rng).points, [32, 2]);
+    const { losses } = core.step(real, read);
+    real.dispose();
+    if (losses) out.push(losses);
+  }
+  return out;
+}
+
+describe('DmganCore training schedule (line experiment configuration)', () => {
+  beforeAll(async () => {
+    await initEngine('wasm');
+  });
+
+  it('runs 5 critic steps, then 1 generator step, counting each as an iteration', () => {
+    const core = buildLinesModel('dmwgan-pl', { seed: 1 });
+    const kinds: string[] = [];
+    const rng = new Random(2);
+    for (let i = 0; i < 12; i++) {
+      const real = tf.tensor2d(sampleLineData('balanced', 32, rng).points, [32, 2]);
+      const r = core.step(real, true);
+      real.dispose();
+      kinds.push(r.kind === 'discriminator' ? 'D' : 'G');
+      expect(r.iteration).toBe(i + 1);
+      if (r.kind === 'discriminator') {
+        expect(Number.isFinite(r.losses?.discriminator)).toBe(true);
+        expect(r.losses?.gradientPenalty).toBeGreaterThanOrEqual(0);
+      } else {
+        expect(Number.isFinite(r.losses?.generator)).toBe(true);
+        expect(r.losses?.q).toBeGreaterThan(0);
+        expect(Number.isFinite(r.losses?.prior)).toBe(true);
+      }
+    }
+    expect(kinds.join('')).toBe('DDDDDGDDDDDG');
+    expect(core.generatorSteps).toBe(2);
+    expect(core.prior.updates).toBe(2);
+    core.dispose();
+  });
+
+  it('is reproducible: the same seed gives the same losses, another seed different ones', () => {
+    const a = buildLinesModel('dmwgan-pl', { seed: 3 });
+    const b = buildLinesModel('dmwgan-pl', { seed: 3 });
+    const c = buildLinesModel('dmwgan-pl', { seed: 4 });
+    const la = run(a, 30, 7);
+    const lb = run(b, 30, 7);
+    const lc = run(c, 30, 7);
+    expect(lb).toEqual(la);
+    expect(lc).not.toEqual(la);
+    for (const core of [a, b, c]) core.dispose();
+  });
+
+  it('frees every tensor it makes: the count is identical after 1 000 and after 2 000 iterations, and back to baseline after dispose', () => {
+    const baseline = tf.memory().numTensors;
+    const core = buildLinesModel('dmwgan-pl', { seed: 6 });
+    run(core, 1000, 2, false);
+    const at1000 = tf.memory().numTensors;
+    run(core, 1000, 3, false);
+    expect(tf.memory().numTensors).toBe(at1000);
+    core.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+  }, 120_000);
+
+  it('samples from the prior or from one chosen generator', () => {
+    const core = buildLinesModel('dmwgan', { seed: 8 });
+    const all = core.generate(500);
+    expect(all.samples.shape).toEqual([500, 2]);
+    expect(new Set(all.ids).size).toBe(10);
+    const one = core.generate(50, { generator: 3 });
+    expect(Array.from(new Set(one.ids))).toEqual([3]);
+    expect(() => core.generate(5, { generator: 10 })).toThrow(/generator must be an integer in \[0, 10\), got 10/);
+    tf.dispose([all.samples, one.samples]);
+    core.dispose();
+  });
+});
