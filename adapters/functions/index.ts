@@ -1,0 +1,2 @@
+export { plainCritic, plainGenerator, isPlainModel } from './plainModels.js';
+export type { PlainCritic, PlainGenerator } from './plainModels.js';

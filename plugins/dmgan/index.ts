@@ -1,0 +1,2 @@
+export { DmganPlugin } from './dmganPlugin.js';
+export type { DmganPluginParts, DmganPluginState } from './dmganPlugin.js';

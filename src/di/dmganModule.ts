@@ -1,0 +1,96 @@
+import { ContainerModule } from 'inversify';
+import type { ResolutionContext } from 'inversify';
+import { DmganPlugin, scoped } from '../../plugins/dmgan/dmganPlugin.js';
+import { buildGanParts } from '../api/buildParts.js';
+import type { GanParts } from '../api/buildParts.js';
+import { DmganConfigError } from '../api/errors.js';
+import type { GanDefinition } from '../api/gan.js';
+import { resolveOptions } from '../api/options.js';
+import type { DMGANOptions, QHeadFactory, ResolvedOptions } from '../api/options.js';
+import { DmganCore } from '../core/dmganCore.js';
+import { LearnedPrior } from '../core/prior.js';
+import { QHead } from '../core/qHead.js';
+import { Random } from '../core/random.js';
+import { adversarialLoss } from '../losses/adversarial.js';
+import type { AdversarialLoss } from '../losses/adversarial.js';
+import { TOKENS } from './tokens.js';
+import type { TrainerPlugin } from './trainerPlugin.js';
+
+/** Options of {@link dmganModule}: DMGAN's options, plus the user's GAN when DMGAN trains it. */
+export interface DmganModuleOptions extends DMGANOptions {
+  /** With a GAN, the module also binds `Gan`, `GanParts` and `Core` (what `withDMGAN` uses). */
+  gan?: GanDefinition;
+}
+
+/** The default Q head factory: the reference Q head, seeded from the options' seed. */
+export function defaultQHeadFactory(options: ResolvedOptions): QHeadFactory {
+  if (typeof options.qHead === 'function') return options.qHead;
+  const qOptions = options.qHead ?? {};
+  return (featureSize, n) => new QHead(featureSize, n, new Random(`dmgan-q:${options.seed}`), qOptions);
+}
+
+function resolveLoss(loss: GanDefinition['loss'] | DMGANOptions['loss']): AdversarialLoss {
+  if (loss === undefined) return adversarialLoss('wgan-gp');
+  return typeof loss === 'string' ? adversarialLoss(loss) : loss;
+}
+
+/**
+ * An inversify `ContainerModule` with DMGAN's parts, each under its own token ({@link TOKENS}),
+ * and the DMGAN {@link TrainerPlugin} under `TOKENS.TrainerPlugin` (multi-injection).
+ * Everything is a singleton built on first use, so `rebind` a part before resolving.
+ * `withDMGAN` is this module plus a container.
+ */
+export function dmganModule(options: DmganModuleOptions = {}): ContainerModule {
+  const { gan, ...rest } = options;
+  const resolved = resolveOptions(rest);
+  return new ContainerModule(({ bind }) => {
+    bind<ResolvedOptions>(TOKENS.Options).toConstantValue(resolved);
+    bind(TOKENS.Backend).toConstantValue(resolved.backend ?? 'auto');
+    bind<AdversarialLoss>(TOKENS.Loss).toDynamicValue(() => resolveLoss(gan?.loss ?? resolved.loss)).inSingletonScope();
+    bind<LearnedPrior>(TOKENS.Prior).toDynamicValue(() => new LearnedPrior(resolved.generators, resolved.priorOptions)).inSingletonScope();
+    bind<QHeadFactory>(TOKENS.QHead).toConstantValue(defaultQHeadFactory(resolved));
+    bind<TrainerPlugin>(TOKENS.TrainerPlugin)
+      .toDynamicValue(
+        (ctx) =>
+          new DmganPlugin({
+            prior: ctx.get<LearnedPrior>(TOKENS.Prior),
+            qHead: ctx.get<QHeadFactory>(TOKENS.QHead),
+            qWeight: resolved.qWeight,
+            latent: resolved.latent,
+            seed: resolved.seed,
+            ...(resolved.optimizers?.q ? { qOptimizer: resolved.optimizers.q } : {}),
+          }),
+      )
+      .inSingletonScope();
+    if (!gan) return;
+    bind<GanDefinition>(TOKENS.Gan).toConstantValue(gan);
+    bind<GanParts>(TOKENS.GanParts)
+      .toDynamicValue(() => scoped(() => buildGanParts(gan, { generators: resolved.generators, featureLayer: resolved.featureLayer, fuse: resolved.fuse })))
+      .inSingletonScope();
+    bind<DmganCore>(TOKENS.Core).toDynamicValue((ctx) => buildCore(ctx, resolved)).inSingletonScope();
+  });
+}
+
+function buildCore(ctx: ResolutionContext, o: ResolvedOptions): DmganCore {
+  const gan = ctx.get<GanDefinition>(TOKENS.Gan);
+  const prior = ctx.get<LearnedPrior>(TOKENS.Prior);
+  const loss = ctx.get<AdversarialLoss>(TOKENS.Loss);
+  const parts = ctx.get<GanParts>(TOKENS.GanParts);
+  if (prior.n !== parts.ensemble.size) {
+    throw new DmganConfigError(`the prior has n = ${prior.n} but there are ${parts.ensemble.size} generators`);
+  }
+  const qHead = o.qWeight > 0 || prior.mode === 'learned' ? scoped(() => ctx.get<QHeadFactory>(TOKENS.QHead)(parts.featureSize, parts.ensemble.size)) : null;
+  return new DmganCore({
+    latentDim: gan.latentDim,
+    ensemble: parts.ensemble,
+    critic: parts.critic,
+    qHead,
+    prior,
+    loss,
+    qWeight: o.qWeight,
+    discriminatorSteps: o.discriminatorSteps,
+    latent: o.latent,
+    seed: o.seed,
+    ...(o.optimizers ? { optimizers: o.optimizers } : {}),
+  });
+}
