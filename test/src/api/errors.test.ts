@@ -1,0 +1,31 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initEngine } from '../../../src/engine/index.js';
+import { DmganConfigError, LearnedPrior, resolveOptions, withDMGAN } from '../../../src/index.js';
+import { linesGan } from './helpers.js';
+
+describe('clear errors', () => {
+  beforeAll(async () => {
+    await initEngine('cpu');
+  });
+
+  it('generators < 1 names the option', () => {
+    expect(() => resolveOptions({ generators: 0 })).toThrow(DmganConfigError);
+    expect(() => withDMGAN(linesGan(0, 1, 4).gan, { generators: 0 })).toThrow(/generators: generators must be ≥ 1/);
+  });
+
+  it('unknown and ill-typed options are rejected with their path', () => {
+    expect(() => resolveOptions({ qWeight: -1 })).toThrow(/qWeight/);
+    expect(() => resolveOptions({ prior: { entropyDecay: 2 } })).toThrow(/prior/);
+    expect(() => resolveOptions({ generatorz: 3 } as never)).toThrow(/generatorz|Unrecognized/);
+  });
+
+  it('a prior update whose posterior width differs from n says both', () => {
+    const prior = new LearnedPrior(3);
+    expect(() => prior.update([[0.5, 0.5]])).toThrow(/posterior row 0 has 2 entries, the prior has n = 3/);
+    expect(() => prior.update({ columnSums: [1, 2, 3, 4], batchSize: 4 })).toThrow(/4 columns, the prior has n = 3/);
+  });
+
+  it('a backend that is not active is named, with the call that activates it', () => {
+    expect(() => withDMGAN(linesGan(0, 1, 4).gan, { generators: 1, backend: 'tensorflow' })).toThrow(/initEngine\('tensorflow'\)/);
+  });
+});
