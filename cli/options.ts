@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { LINE_DATASETS } from '../src/experiments/lines/data.js';
+import { LINE_MODELS } from '../src/experiments/lines/models.js';
+
+/** Backends the CLI accepts (`initEngine` choices). */
+export const CLI_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** Thrown for a bad command-line option; the CLI prints `message` and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(flag: string, values: T) {
+  return z.enum(values, { error: (issue) => `${flag} must be one of ${values.join(', ')} (got '${String(issue.input)}')` });
+}
+
+// Integers arrive as strings from commander: accept only plain decimal digits (no 1e3, 1.5, 0x10).
+function integer(flag: string, min: number, what: string) {
+  const message = (input: unknown): string => `${flag} must be ${what} (got '${String(input)}')`;
+  return z
+    .string({ error: (issue) => message(issue.input) })
+    .trim()
+    .refine((s) => /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s)) && Number(s) >= min, { error: (issue) => message(issue.input) })
+    .transform(Number);
+}
+
+/** Options of `dmgan train lines`, as commander hands them over (strings) → typed and checked. */
+export const trainLinesSchema = z.object({
+  dataset: oneOf('--dataset', LINE_DATASETS),
+  model: oneOf('--model', LINE_MODELS),
+  iterations: integer('--iterations', 1, 'a positive integer'),
+  generators: integer('--generators', 1, 'a positive integer'),
+  seed: integer('--seed', 0, 'a non-negative integer'),
+  evalEvery: integer('--eval-every', 1, 'a positive integer'),
+  backend: oneOf('--backend', CLI_BACKENDS),
+  out: z
+    .string()
+    .trim()
+    .min(1, { error: '--out must be a non-empty path' })
+    .optional(),
+});
+
+/** Checked options of `dmgan train lines`. */
+export type TrainLinesOptions = z.output<typeof trainLinesSchema>;
+
+/** Parses raw option values; throws a {@link UsageError} naming the first bad option. */
+export function parseTrainLinesOptions(raw: Record<string, unknown>): TrainLinesOptions {
+  const result = trainLinesSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const first = result.error.issues[0];
+  throw new UsageError(first?.message ?? 'invalid options');
+}
