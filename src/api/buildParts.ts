@@ -88,9 +88,21 @@ export function buildGanParts(gan: GanDefinition, options: { generators: number;
     throw new DmganConfigError(`generators must be an integer ≥ 1, got ${options.generators}`);
   }
   const raw = generatorModels(gan, options.generators);
-  const modules = raw.map((m, i) => adaptGenerator(m, d, `generator ${i}`));
-  const critic = adaptCritic(gan.discriminator, options.featureLayer);
-  const { sampleShape, featureSize } = probe(modules, critic, d);
+  let modules: GeneratorModule[];
+  let critic: CriticModule & { featureSize?: number };
+  let probed: { sampleShape: number[]; featureSize: number };
+  try {
+    modules = raw.map((m, i) => adaptGenerator(m, d, `generator ${i}`));
+    critic = adaptCritic(gan.discriminator, options.featureLayer);
+    probed = probe(modules, critic, d);
+  } catch (e) {
+    // Free the generators made here (factory products, re-created copies); the user's own objects stay.
+    raw.forEach((m, i) => {
+      if (i > 0 || typeof gan.generator === 'function') disposeModel(m);
+    });
+    throw e;
+  }
+  const { sampleShape, featureSize } = probed;
   const fusable = options.fuse && raw.every((m) => m instanceof MlpGenerator) && new Set(raw.map((m) => mlpShape(m as MlpGenerator))).size === 1;
   const ensemble = fusable ? FusedMlpEnsemble.fromGenerators(raw as MlpGenerator[]) : new GeneratorEnsemble(modules);
   return { ensemble, critic, featureSize, sampleShape };
@@ -137,4 +149,14 @@ function probe(generators: readonly GeneratorModule[], critic: CriticModule & { 
 function mlpShape(g: MlpGenerator): string {
   const s = g.spec;
   return `${s.sizes.join(',')}|${s.activation}|${s.outputActivation ?? 'linear'}`;
+}
+
+function disposeModel(m: GeneratorLike): void {
+  try {
+    const model = m as { dispose?: () => void; trainableVariables?: readonly tf.Variable[]; stateVariables?: readonly tf.Variable[] };
+    if (model.dispose) model.dispose();
+    else for (const v of [...(model.trainableVariables ?? []), ...(model.stateVariables ?? [])]) if (!v.isDisposed) v.dispose();
+  } catch {
+    // already disposed or not disposable
+  }
 }
