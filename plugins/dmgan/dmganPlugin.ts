@@ -45,6 +45,8 @@ export interface DmganPluginState {
  * loss; the plugin draws generator ids from the prior (and latents), adds λ_Q·CE(Q(features), c)
  * to the generator loss, and after each generator step trains Q on the same cross-entropy and
  * takes one prior step from Q's posteriors on the real batch — the maths of `DmganCore`.
+ * A trainer that drives it with the same models and seed reproduces `withDMGAN`'s losses
+ * exactly (tested in `test/plugins/dmgan/parity.test.ts`).
  */
 export class DmganPlugin implements TrainerPlugin {
   readonly name = 'dmgan';
@@ -65,9 +67,12 @@ export class DmganPlugin implements TrainerPlugin {
     this.#qWeight = parts.qWeight ?? 1;
     this.#latent = parts.latent ?? 'uniform';
     this.#qOptions = parts.qOptimizer ?? REFERENCE_OPTIMIZERS.q;
-    const root = new Random(`dmgan-plugin:${parts.seed ?? 0}`);
-    this.#idsRng = root.fork('ids');
+    // The same streams as DmganCore with this seed (forked in its order), so a trainer that
+    // drives this plugin can reproduce the engine's run exactly.
+    const root = new Random(`dmgan-core:${parts.seed ?? 0}`);
     this.#latentRng = root.fork('latent');
+    root.fork('alpha');
+    this.#idsRng = root.fork('ids');
   }
 
   /** The learned prior r(c). */
