@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,6 +65,27 @@ describe('dmgan train lines', () => {
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { iteration: number }).iteration)).toEqual([30, 60]);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<svg');
+  });
+
+  it('stops on SIGINT, writes the report for what was done and exits 130', async () => {
+    const out = join(tmp, 'interrupted');
+    const child = spawn(process.execPath, [CLI, 'train', 'lines', '--iterations', '1000000', '--eval-every', '500000', '--backend', 'wasm', '--out', out]);
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      // The first line is printed once training is about to start; give it a few steps.
+      if (stderr === '' && chunk.includes('training')) setTimeout(() => child.kill('SIGINT'), 1500);
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(stderr).toMatch(/interrupted after \d+ iterations/);
+    expect(code).toBe(130);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { iterations: number; aborted: boolean };
+    expect(metrics.aborted).toBe(true);
+    expect(metrics.iterations).toBeGreaterThan(0);
+    expect(metrics.iterations).toBeLessThan(1_000_000);
+    expect(existsSync(join(out, 'index.html'))).toBe(true);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
   const fileInTheWay = (): string => {

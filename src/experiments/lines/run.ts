@@ -94,19 +94,6 @@ function resolveConfig(config: LinesRunConfig): Required<LinesRunConfig> {
 }
 
 /**
- * Runs `build` in a tfjs scope: intermediates made while initialising weights are freed
- * (variables survive scopes), so the run leaves the tensor count as it found it.
- */
-function buildScoped<T>(build: () => T): T {
-  tf.engine().startScope();
-  try {
-    return build();
-  } finally {
-    tf.engine().endScope();
-  }
-}
-
-/**
  * Draws `count` samples with ids from the prior, using the evaluation's own random stream so
  * that evaluating does not move the training streams (the trajectory is independent of evalEvery).
  */
@@ -149,7 +136,7 @@ export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRun
   let done = 0;
   let last: EvalSnapshot | null = null;
 
-  const core = buildScoped(() => buildLinesModel(c.model, { generators: c.generators, seed: c.seed }));
+  const core = buildLinesModel(c.model, { generators: c.generators, seed: c.seed });
   try {
     const evaluate = async (): Promise<EvalSnapshot> => {
       const samples = sampleForEval(core, c.evalSamples, evalRng);

@@ -15,7 +15,7 @@ async function lossesOf(config: LinesRunConfig): Promise<Array<[number, StepLoss
 
 describe('runLinesExperiment', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await initEngine('wasm');
   });
 
   it('trains, evaluates periodically and disposes every tensor', async () => {
@@ -31,7 +31,7 @@ describe('runLinesExperiment', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(result.iterations).toBe(60);
     expect(result.aborted).toBe(false);
-    expect(result.backend).toBe('cpu');
+    expect(result.backend).toBe('wasm');
     expect(evaluated).toEqual([30, 60]);
     expect(result.history.map((r) => r.iteration)).toEqual([30, 60]);
     expect(progress).toHaveLength(60);
