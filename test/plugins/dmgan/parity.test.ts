@@ -3,7 +3,6 @@ import { Container } from 'inversify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGanParts } from '../../../src/api/buildParts.js';
 import {
-  LearnedPrior,
   PluginList,
   REFERENCE_OPTIMIZERS,
   Random,
@@ -14,7 +13,7 @@ import {
   wganLoss,
   withDMGAN,
 } from '../../../src/index.js';
-import type { LearnedPriorJSON, QHeadFactory, StepLosses, TrainerPlugin } from '../../../src/index.js';
+import type { LearnedPrior, LearnedPriorJSON, QHeadFactory, StepLosses, TrainerPlugin } from '../../../src/index.js';
 import { initEngine } from '../../../src/engine/index.js';
 import { lineBatches, linesGan, runBatches } from '../../src/api/helpers.js';
 
