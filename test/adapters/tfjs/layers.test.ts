@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { layersCritic, layersGenerator, recreateLayersModel } from '../../../adapters/tfjs/index.js';
-import { DmganConfigError, withDMGAN } from '../../../src/index.js';
+import { DMGAN, DmganConfigError, withDMGAN } from '../../../src/index.js';
 import { initEngine } from '../../../src/engine/index.js';
 
 const gen = (latent = 4, out = 2): tfl.LayersModel =>
@@ -112,5 +115,28 @@ describe('tfjs-layers adapters', () => {
     expect(() => withDMGAN({ latentDim: 4, generator: () => gen(), discriminator: graphModel as never }, { generators: 1 })).toThrow(
       /discriminator is an inference-only model/,
     );
+  });
+
+  it('a checkpoint of layers models (batch-norm statistics included) resumes with identical losses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmgan-layers-'));
+    const bnGen = (): tfl.LayersModel =>
+      tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 8 }), tfl.layers.batchNormalization(), tfl.layers.reLU(), tfl.layers.dense({ units: 2 })] });
+    const gan = () => ({ latentDim: 4, generator: bnGen, discriminator: critic() });
+    const options = { generators: 2, discriminatorSteps: 2, seed: 3 };
+    const real = realBatch();
+    const dmgan = withDMGAN(gan(), options);
+    for (let i = 0; i < 6; i++) dmgan.trainStep(real);
+    await dmgan.save(dir);
+    const expected = Array.from({ length: 6 }, () => dmgan.trainStep(real).losses);
+    const stats = dmgan.core.ensemble.stateVariables.map((v) => Array.from(v.dataSync()));
+    dmgan.dispose();
+    const resumed = await DMGAN.load(dir, gan());
+    expect(resumed.core.ensemble.stateVariables.length).toBe(4); // moving mean and variance per generator
+    const got = Array.from({ length: 6 }, () => resumed.trainStep(real).losses);
+    expect(got).toEqual(expected);
+    expect(resumed.core.ensemble.stateVariables.map((v) => Array.from(v.dataSync()))).toEqual(stats);
+    resumed.dispose();
+    real.dispose();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
