@@ -4,6 +4,9 @@ import type { CriticModule } from '../../src/core/modules.js';
 import { DmganConfigError } from '../../src/api/errors.js';
 import { variablesOf } from './layersGenerator.js';
 
+/** Makes the names of the two-output views unique (tfjs-layers model names are global). */
+let count = 0;
+
 /** Options of {@link layersCritic}. */
 export interface LayersCriticOptions {
   /**
@@ -80,4 +83,3 @@ export function layersCritic(model: tfl.LayersModel, options: LayersCriticOption
   };
 }
 
-let count = 0;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AdamOptions } from '../core/adamState.js';
 import type { OptimizerSettings } from '../core/dmganCore.js';
 import type { LearnedPriorOptions } from '../core/prior.js';
 import type { QHeadModule, QHeadOptions } from '../core/qHead.js';
@@ -112,4 +111,3 @@ export function serialisableOptions(o: ResolvedOptions): Record<string, unknown>
   return out;
 }
 
-export type { AdamOptions };
