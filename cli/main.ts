@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CLI_BACKENDS, UsageError } from './options.js';
 import { trainLinesCommand } from './trainLines.js';
+import { registerImageCommands } from './trainImages.js';
 import { LINE_DATASETS } from '../src/experiments/lines/data.js';
 import { LINE_MODELS } from '../src/experiments/lines/models.js';
 
@@ -30,6 +31,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts: Record<string, unknown>) => {
       setExit(await trainLinesCommand(opts, ['dmgan', ...process.argv.slice(2)].join(' ')));
     });
+  registerImageCommands(train, setExit);
   return program;
 }
 

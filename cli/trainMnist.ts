@@ -1,0 +1,260 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { loadMnist } from '../adapters/data/mnist.js';
+import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
+import { createTrainingProgress } from '../plugins/progress/index.js';
+import { loadClassifier, writeImageReport } from '../plugins/report/mnist/index.js';
+import { initEngine } from '../src/engine/index.js';
+import { CLASSIFIER_FEATURES, MNIST_CLASSES } from '../src/metrics/classifier.js';
+import { evaluateMnist, realReference } from '../src/experiments/mnist/evaluate.js';
+import type { ImageClassifier, MnistMetrics, RealReference } from '../src/experiments/mnist/evaluate.js';
+import { MNIST_MODELS } from '../src/experiments/mnist/models.js';
+import { MNIST_SHAPE } from '../src/experiments/mnist/models.js';
+import { runImageExperiment } from '../src/experiments/mnist/run.js';
+import type { ImageDataset, ImageEvalRecord, ImageRunResult } from '../src/experiments/mnist/run.js';
+import { CLI_BACKENDS, UsageError } from './options.js';
+import { prepareOutDir } from './outDir.js';
+
+/** Exit code after SIGINT. */
+const EXIT_INTERRUPTED = 130;
+
+function oneOf<const T extends readonly [string, ...string[]]>(flag: string, values: T) {
+  return z.enum(values, { error: (issue) => `${flag} must be one of ${values.join(', ')} (got '${String(issue.input)}')` });
+}
+
+/** A decimal integer option ≥ min (commander hands strings over). */
+export function intOption(flag: string, min: number) {
+  const message = (input: unknown): string => `${flag} must be an integer ≥ ${min} (got '${String(input)}')`;
+  return z
+    .string({ error: (issue) => message(issue.input) })
+    .trim()
+    .refine((s) => /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s)) && Number(s) >= min, { error: (issue) => message(issue.input) })
+    .transform(Number);
+}
+
+/** Options every image command shares. */
+export const imageTrainShape = {
+  model: oneOf('--model', MNIST_MODELS),
+  iterations: intOption('--iterations', 1),
+  generators: intOption('--generators', 1),
+  seed: intOption('--seed', 0),
+  evalEvery: intOption('--eval-every', 1),
+  evalSamples: intOption('--eval-samples', 20),
+  batchSize: intOption('--batch-size', 1),
+  backend: oneOf('--backend', CLI_BACKENDS),
+  out: z.string().trim().min(1, { error: '--out must be a non-empty path' }).optional(),
+};
+
+const trainMnistSchema = z.object({
+  ...imageTrainShape,
+  trainLimit: intOption('--train-limit', 1).optional(),
+  testSamples: intOption('--test-samples', 20),
+  classifier: z.string().trim().min(1).optional(),
+  classifierWait: intOption('--classifier-wait', 0),
+});
+
+/** Checked options of `dmgan train mnist`. */
+export type TrainMnistOptions = z.output<typeof trainMnistSchema>;
+
+/** Parses raw options; throws a {@link UsageError} naming the first bad one. */
+export function parseWith<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new UsageError(result.error.issues[0]?.message ?? 'invalid options');
+}
+
+/** Activates the backend, turning a failure into a usage error. */
+export async function startEngine(choice: (typeof CLI_BACKENDS)[number]): Promise<string> {
+  try {
+    return (await initEngine(choice)).backend;
+  } catch (error) {
+    throw new UsageError(`--backend ${choice}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Installs the Ctrl-C handler (first: stop and report; second: quit); returns its remover. */
+export function interruptible(controller: AbortController): () => void {
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return () => process.off('SIGINT', onSigint);
+}
+
+function fmt(v: number | null | undefined, digits = 4): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toPrecision(digits);
+}
+
+/** Appends each evaluation to `metrics.jsonl` (rewritten atomically). */
+export class HistoryLog {
+  #text = '';
+  constructor(readonly path: string) {}
+  async append(record: unknown): Promise<void> {
+    this.#text += `${JSON.stringify(record)}\n`;
+    await writeFileAtomic(this.path, this.#text);
+  }
+}
+
+/** A history entry flattened for tables: iteration, prior, elapsed and the scalar metrics. */
+function flatRecord(r: ImageEvalRecord<MnistMetrics | null>): Record<string, unknown> & { iteration: number; prior: number[] } {
+  const m = r.metrics;
+  return {
+    iteration: r.iteration,
+    elapsed_s: Number(r.elapsed_s.toFixed(1)),
+    ...(m
+      ? {
+          inter_mode_jsd: m.inter_mode_jsd,
+          intra_mode_msd: m.intra_mode_msd,
+          sample_quality: m.sample_quality,
+          fid: m.fid,
+          effective_generators: m.effective_generators,
+        }
+      : {}),
+    prior: r.prior,
+  };
+}
+
+/**
+ * `dmgan train mnist`: trains one of the three models on MNIST (DESIGN.md's `mnist`
+ * benchmark), evaluates with the committed classifier, writes metrics.json, metrics.jsonl,
+ * the sample grids and index.html.
+ */
+export async function trainMnistCommand(raw: Record<string, unknown>, command: string): Promise<number> {
+  const o = parseWith(trainMnistSchema, raw);
+  const out = o.out ?? `runs/mnist-${o.model}-s${o.seed}`;
+  const backend = await startEngine(o.backend);
+  await prepareOutDir(out);
+  // Loaded at the first evaluation (a run may start while the classifier is still training).
+  type Loaded = Awaited<ReturnType<typeof loadClassifier>>;
+  const holder: { loaded: Loaded | null } = { loaded: null };
+  const getClassifier = async (): Promise<Loaded> => (holder.loaded ??= await loadClassifier(o.classifier));
+  // With --classifier-wait, a missing classifier defers the metrics instead of failing: the
+  // samples are kept and scored once it appears (polled after training, up to the deadline).
+  const deadline = Date.now() + o.classifierWait * 1000;
+  const classifierReady = async (finalWait: boolean): Promise<boolean> => {
+    for (;;) {
+      try {
+        await getClassifier();
+        return true;
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+        if (!finalWait) return false;
+        await new Promise((r) => setTimeout(r, 15_000));
+      }
+    }
+  };
+  const deferred: Array<{ images: Float32Array; ids: Int32Array; prior: number[] }> = [];
+  const train = await loadMnist('train', o.trainLimit ? { limit: o.trainLimit } : {});
+  const test = await loadMnist('test', { limit: o.testSamples });
+  const classifier: ImageClassifier = {
+    numClasses: MNIST_CLASSES,
+    featureSize: CLASSIFIER_FEATURES,
+    classify: (x, n) => {
+      if (!holder.loaded) throw new Error('classifier not loaded');
+      return holder.loaded.classifier.classify(x, n);
+    },
+  };
+  let real: RealReference | null = null;
+  const data: ImageDataset = { images: train.images, count: train.count, shape: MNIST_SHAPE };
+
+  const controller = new AbortController();
+  const removeSigint = interruptible(controller);
+  const progress = createTrainingProgress({ total: o.iterations });
+  progress.log(`dmgan: training ${o.model} on MNIST (${train.count} images) for ${o.iterations} iterations (backend ${backend}, out ${out})`);
+  const log = new HistoryLog(join(out, 'metrics.jsonl'));
+  let result: ImageRunResult<MnistMetrics | null>;
+  const score = (images: Float32Array, ids: Int32Array, prior: number[]): MnistMetrics => {
+    real ??= realReference(test.images, test.count, classifier);
+    return evaluateMnist({ images, ids, prior, real }, classifier);
+  };
+  try {
+    result = await runImageExperiment<MnistMetrics | null>(
+      { model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, evalSamples: o.evalSamples, batchSize: o.batchSize },
+      data,
+      {
+        signal: controller.signal,
+        onProgress: (i) => progress.update(i),
+        onLosses: (_i, l) => progress.losses(l),
+        evaluate: async (samples, prior) => {
+          if (!(await classifierReady(false))) {
+            deferred.push({ images: samples.images, ids: samples.ids, prior });
+            progress.log('classifier not there yet: metrics of this evaluation deferred');
+            return null;
+          }
+          return score(samples.images, samples.ids, prior);
+        },
+        onEvaluate: async (r) => {
+          await log.append(flatRecord(r));
+          const m = r.metrics;
+          if (m) {
+            progress.log(`eval @${r.iteration}: JSD ${fmt(m.inter_mode_jsd)}, quality ${fmt(m.sample_quality, 3)}, FID ${fmt(m.fid)}, MSD ${fmt(m.intra_mode_msd)}, effective G ${m.effective_generators}`);
+          }
+        },
+      },
+    );
+    if (deferred.length > 0) {
+      await classifierReady(true);
+      const history = result.history as Array<{ metrics: MnistMetrics | null }>;
+      for (const h of history) {
+        const d = h.metrics === null ? deferred.shift() : undefined;
+        if (d) h.metrics = score(d.images, d.ids, d.prior);
+      }
+      await writeFileAtomic(log.path, result.history.map((r) => `${JSON.stringify(flatRecord(r))}\n`).join(''));
+    }
+  } finally {
+    progress.stop();
+    removeSigint();
+    holder.loaded?.classifier.dispose();
+  }
+  const manifest = holder.loaded?.manifest ?? null;
+  const m = result.final.metrics as MnistMetrics;
+  const metrics = {
+    experiment: 'mnist',
+    model: o.model,
+    seed: o.seed,
+    generators: m.prior.length,
+    iterations: result.iterations,
+    aborted: result.aborted,
+    batch_size: o.batchSize,
+    train_images: train.count,
+    eval_samples: o.evalSamples,
+    real_test_images: test.count,
+    inter_mode_jsd: m.inter_mode_jsd,
+    intra_mode_msd: m.intra_mode_msd,
+    intra_mode_msd_real: m.intra_mode_msd_real,
+    sample_quality: m.sample_quality,
+    fid: m.fid,
+    effective_generators: m.effective_generators,
+    ms_per_iteration: result.ms_per_iteration,
+    cpu_ms_per_iteration: result.cpu_ms_per_iteration,
+    backend: result.backend,
+    classifier_test_accuracy: manifest?.test_accuracy ?? null,
+    command,
+    prior: m.prior,
+    class_histogram: m.class_histogram,
+    real_class_histogram: m.real_class_histogram,
+    msd_by_class: m.msd_by_class,
+    per_generator: m.per_generator,
+  };
+  await writeJsonAtomic(join(out, 'metrics.json'), metrics);
+  await writeImageReport(out, {
+    title: `dmgan · MNIST · ${o.model} · ${result.iterations} iterations · seed ${o.seed}`,
+    notes: [`command: ${command}`, `backend ${result.backend}; ${fmt(result.ms_per_iteration, 4)} ms/iteration wall, ${fmt(result.cpu_ms_per_iteration, 4)} ms CPU`, `classifier test accuracy ${manifest ? (manifest.test_accuracy * 100).toFixed(2) : '?'}%`],
+    metrics: Object.fromEntries(Object.entries(metrics).filter(([k]) => !['per_generator', 'msd_by_class', 'class_histogram', 'real_class_histogram'].includes(k))),
+    history: result.history.map(flatRecord),
+    grids: result.grids,
+    shape: result.shape,
+    generatorClass: m.per_generator.map((g) => ({ generator: g.generator, prior: g.prior, count: g.count, histogram: g.histogram, quality: g.quality })),
+  });
+  process.stdout.write(
+    [
+      `out: ${out}`,
+      `iterations: ${result.iterations}${result.aborted ? ' (interrupted)' : ''}  ms/iteration: ${fmt(result.ms_per_iteration, 4)} (CPU ${fmt(result.cpu_ms_per_iteration, 4)})  backend: ${result.backend}`,
+      `inter_mode_jsd: ${fmt(m.inter_mode_jsd)}  intra_mode_msd: ${fmt(m.intra_mode_msd)} (real ${fmt(m.intra_mode_msd_real)})  sample_quality: ${fmt(m.sample_quality, 3)}  fid: ${fmt(m.fid)}`,
+      `prior: ${m.prior.map((p) => p.toFixed(3)).join(' ')}`,
+      '',
+    ].join('\n'),
+  );
+  return result.aborted ? EXIT_INTERRUPTED : 0;
+}
