@@ -15,8 +15,10 @@ export class MetricsLog {
   readonly #path: string;
   #text = '';
 
-  constructor(outDir: string) {
+  /** @param earlier records already logged (a resumed run keeps its history). */
+  constructor(outDir: string, earlier: readonly LinesEvalRecord[] = []) {
     this.#path = join(outDir, LINES_OUTPUT_FILES.history);
+    this.#text = earlier.map((r) => `${JSON.stringify(r)}\n`).join('');
   }
 
   async append(record: LinesEvalRecord): Promise<void> {

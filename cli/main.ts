@@ -28,6 +28,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--eval-every <n>', 'evaluate every n iterations (and at the end)', '2000')
     .option('--backend <name>', `tfjs backend: ${CLI_BACKENDS.join(' | ')}`, 'auto')
     .option('--out <dir>', 'output directory (default runs/lines-<dataset>-<model>-s<seed>)')
+    .option('--checkpoint-every <n>', 'save a resumable checkpoint in <out>/checkpoint every n iterations (0: never)', '0')
+    .option('--resume <dir>', 'continue the run whose --out was <dir> (same options; --iterations may grow)')
     .action(async (opts: Record<string, unknown>) => {
       setExit(await trainLinesCommand(opts, ['dmgan', ...process.argv.slice(2)].join(' ')));
     });

@@ -33,6 +33,8 @@ export const trainLinesSchema = z.object({
   seed: integer('--seed', 0, 'a non-negative integer'),
   evalEvery: integer('--eval-every', 1, 'a positive integer'),
   backend: oneOf('--backend', CLI_BACKENDS),
+  checkpointEvery: integer('--checkpoint-every', 0, 'a non-negative integer (0: no checkpoints)'),
+  resume: z.string().trim().min(1, { error: '--resume must be a non-empty path' }).optional(),
   out: z
     .string()
     .trim()

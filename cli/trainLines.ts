@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { initEngine } from '../src/engine/index.js';
-import { runLinesExperiment } from '../src/experiments/lines/run.js';
+import { runLinesExperiment, type LinesLoopState } from '../src/experiments/lines/run.js';
+import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from '../plugins/checkpoint/index.js';
 import { createTrainingProgress } from '../plugins/progress/index.js';
 import { MetricsLog, writeLinesOutputs } from './linesOutput.js';
 import { parseTrainLinesOptions, UsageError } from './options.js';
@@ -20,7 +22,10 @@ function fmt(v: number | null | undefined, digits = 4): string {
  */
 export async function trainLinesCommand(raw: Record<string, unknown>, command: string): Promise<number> {
   const options = parseTrainLinesOptions(raw);
-  const out = options.out ?? `runs/lines-${options.dataset}-${options.model}-s${options.seed}`;
+  const out = options.out ?? options.resume ?? `runs/lines-${options.dataset}-${options.model}-s${options.seed}`;
+  // What must match for a checkpoint to continue this run (iterations may grow).
+  const runConfig = { dataset: options.dataset, model: options.model, generators: options.generators, seed: options.seed, evalEvery: options.evalEvery };
+  const resumeFrom = options.resume ? await readResumable(options.resume, runConfig, options.iterations) : null;
   let backend: string;
   try {
     ({ backend } = await initEngine(options.backend));
@@ -39,7 +44,8 @@ export async function trainLinesCommand(raw: Record<string, unknown>, command: s
 
   const progress = createTrainingProgress({ total: options.iterations });
   progress.log(`dmgan: training ${options.model} on ${options.dataset} for ${options.iterations} iterations (backend ${backend}, out ${out})`);
-  const log = new MetricsLog(out);
+  const log = new MetricsLog(out, resumeFrom?.loop.history ?? []);
+  const checkpointDir = join(out, CHECKPOINT_SUBDIR);
   try {
     const result = await runLinesExperiment(
       {
@@ -49,8 +55,21 @@ export async function trainLinesCommand(raw: Record<string, unknown>, command: s
         generators: options.generators,
         seed: options.seed,
         evalEvery: options.evalEvery,
+        checkpointEvery: options.checkpointEvery,
       },
       {
+        onCheckpoint: async (core, loop) => {
+          await saveCheckpoint(checkpointDir, core, { config: runConfig, loop });
+        },
+        ...(resumeFrom
+          ? {
+              resume: async (core) => {
+                restoreCheckpoint(core, resumeFrom.checkpoint);
+                progress.log(`dmgan: resumed from ${options.resume} at iteration ${resumeFrom.loop.iteration}`);
+                return resumeFrom.loop;
+              },
+            }
+          : {}),
         signal: controller.signal,
         onProgress: (i) => progress.update(i),
         onLosses: (_i, l) => progress.losses(l),
@@ -81,4 +100,30 @@ export async function trainLinesCommand(raw: Record<string, unknown>, command: s
     progress.stop();
     process.off('SIGINT', onSigint);
   }
+}
+
+/** Sub-directory of `--out` that holds the resumable checkpoint. */
+export const CHECKPOINT_SUBDIR = 'checkpoint';
+
+/**
+ * Reads `<dir>/checkpoint` and checks it belongs to a run with these options; the error says
+ * precisely what differs. Nothing is written.
+ */
+async function readResumable(dir: string, config: Record<string, unknown>, iterations: number) {
+  let checkpoint;
+  try {
+    checkpoint = await loadCheckpoint(join(dir, CHECKPOINT_SUBDIR));
+  } catch (error) {
+    throw new UsageError(`--resume ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const extra = checkpoint.manifest.extra as { config?: Record<string, unknown>; loop?: LinesLoopState };
+  if (!extra.config || !extra.loop) throw new UsageError(`--resume ${dir}: the checkpoint was not written by 'dmgan train lines'`);
+  const differences = Object.keys(config)
+    .filter((k) => extra.config?.[k] !== config[k])
+    .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} was ${String(extra.config?.[k])}, now ${String(config[k])}`);
+  if (differences.length > 0) throw new UsageError(`--resume ${dir}: options differ from the checkpointed run: ${differences.join('; ')}`);
+  if (extra.loop.iteration >= iterations) {
+    throw new UsageError(`--resume ${dir}: the checkpoint is at iteration ${extra.loop.iteration}; --iterations ${iterations} leaves nothing to do`);
+  }
+  return { checkpoint, loop: extra.loop };
 }

@@ -130,9 +130,8 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
 }
 
 /**
- * Puts a loaded checkpoint into `core`: weights, optimiser states, counters and random streams.
- * The prior is not replaceable inside a core: build the core with
- * `LearnedPrior.fromJSON(checkpoint.manifest.prior)` (this function checks that it was).
+ * Puts a loaded checkpoint into `core`: weights, optimiser states, counters, random streams and
+ * the prior (logits, entropy-decay counter, its Adam and sampler).
  */
 export function restoreCheckpoint(core: DmganCore, checkpoint: LoadedCheckpoint): void {
   const { manifest, weights, optimizerMoments } = checkpoint;
@@ -146,10 +145,7 @@ export function restoreCheckpoint(core: DmganCore, checkpoint: LoadedCheckpoint)
       throw new Error(`checkpoint variable ${i} (${entry.name}) has shape [${entry.shape.join(', ')}], the model's (${v.name}) has [${v.shape.join(', ')}]`);
     }
   });
-  const p = core.prior.toJSON();
-  if (p.updates !== manifest.prior.updates || p.logits.some((x, i) => x !== manifest.prior.logits[i])) {
-    throw new Error('restoreCheckpoint: the core\'s prior is not the checkpoint\'s; build it with LearnedPrior.fromJSON(manifest.prior)');
-  }
+  core.prior.load(manifest.prior);
   tf.tidy(() => {
     vars.forEach((v, i) => {
       const entry = manifest.variables[i] as CheckpointVariable;

@@ -213,7 +213,8 @@ export class DmganCore {
 
   #generatorStep(real: tf.Tensor, readLosses: boolean): StepLosses | null {
     const batch = real.shape[0] as number;
-    const qHead = this.qHead;
+    // One generator has nothing to tell apart: Q's cross-entropy is identically 0.
+    const qHead = this.ensemble.size > 1 ? this.qHead : null;
     return tidyValue(() => {
       // The prior's posteriors come from the current critic and Q, before this step's updates.
       let priorSums: Float32Array | null = null;

@@ -123,3 +123,38 @@ export class GeneratorEnsemble implements EnsembleModule {
     for (const g of this.generators) g.dispose();
   }
 }
+
+/**
+ * The reference implementation's routing as an ensemble: every generator runs on the whole
+ * batch and a one-hot mask keeps each sample's own output (n× the compute). For benchmarks and
+ * for checking the routed paths; train with {@link GeneratorEnsemble} or a fused ensemble.
+ */
+export class MaskedEnsemble implements EnsembleModule {
+  constructor(readonly inner: GeneratorEnsemble) {}
+
+  get size(): number {
+    return this.inner.size;
+  }
+
+  generateGrouped(z: tf.Tensor2D, counts: ArrayLike<number>, training: boolean): tf.Tensor {
+    const ids: number[] = [];
+    for (let g = 0; g < this.size; g++) for (let c = 0; c < (counts[g] as number); c++) ids.push(g);
+    return this.inner.generateMasked(z, ids, training);
+  }
+
+  generate(z: tf.Tensor2D, ids: ArrayLike<number>, training: boolean): tf.Tensor {
+    return this.inner.generateMasked(z, ids, training);
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.inner.trainableVariables;
+  }
+
+  get stateVariables(): tf.Variable[] {
+    return this.inner.stateVariables;
+  }
+
+  dispose(): void {
+    this.inner.dispose();
+  }
+}

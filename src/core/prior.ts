@@ -159,14 +159,29 @@ export class LearnedPrior {
 
   /** Restores a prior written by {@link toJSON}, optimiser state and sampler position included. */
   static fromJSON(json: LearnedPriorJSON): LearnedPrior {
-    if (json?.format !== 'dmgan.prior/v1') throw new Error(`LearnedPrior.fromJSON: unknown format ${String(json?.format)}`);
-    if (json.logits.length !== json.n) throw new Error(`LearnedPrior.fromJSON: ${json.logits.length} logits for n = ${json.n}`);
+    checkJSON(json);
     const prior = new LearnedPrior(json.n, json.options);
-    prior.#logits.set(json.logits);
-    prior.#updates = json.updates;
-    prior.#adam.load(json.optimizerState);
-    prior.#rng = new Random({ state: json.rngState });
+    prior.load(json);
     return prior;
+  }
+
+  /**
+   * Puts the state of {@link toJSON}'s output into this prior (logits, t, optimiser, sampler),
+   * e.g. when resuming a training engine that already holds this prior. Its n and options must
+   * match; the error names what differs.
+   */
+  load(json: LearnedPriorJSON): void {
+    checkJSON(json);
+    if (json.n !== this.n) throw new Error(`LearnedPrior.load: the saved prior has n = ${json.n}, this one ${this.n}`);
+    for (const key of ['mode', 'entropyWeight', 'entropyDecay', 'temperature'] as const) {
+      if (json.options[key] !== this.#options[key]) {
+        throw new Error(`LearnedPrior.load: saved ${key} = ${String(json.options[key])}, this prior's = ${String(this.#options[key])}`);
+      }
+    }
+    this.#logits.set(json.logits);
+    this.#updates = json.updates;
+    this.#adam.load(json.optimizerState);
+    this.#rng = new Random({ state: json.rngState });
   }
 
   #columnSums(
@@ -190,6 +205,11 @@ export class LearnedPrior {
     }
     return { columnSums: sums, batchSize: rows };
   }
+}
+
+function checkJSON(json: LearnedPriorJSON): void {
+  if (json?.format !== 'dmgan.prior/v1') throw new Error(`LearnedPrior: unknown saved format ${String(json?.format)}`);
+  if (json.logits.length !== json.n) throw new Error(`LearnedPrior: ${json.logits.length} saved logits for n = ${json.n}`);
 }
 
 function softmax(logits: ArrayLike<number>, temperature: number): Float64Array {

@@ -1,5 +1,5 @@
 import { DmganCore } from '../../core/dmganCore.js';
-import { GeneratorEnsemble } from '../../core/ensemble.js';
+import { GeneratorEnsemble, MaskedEnsemble, type EnsembleModule } from '../../core/ensemble.js';
 import { FusedMlpEnsemble } from '../../core/fusedMlpEnsemble.js';
 import { MlpCritic, MlpGenerator } from '../../core/nn/mlp.js';
 import { LearnedPrior } from '../../core/prior.js';
@@ -19,10 +19,12 @@ export interface LinesModelOptions {
   /** Latent size; the reference's is 100. */
   latentDim?: number;
   /**
-   * Run the (identical) generator MLPs as one stacked, batched network (default true). The maths
-   * is the same as running them one by one; only the number of kernel calls differs.
+   * How samples reach generators. `'fused'` (default): the identical MLPs run as one stacked,
+   * batched network, each on its own samples; `'routed'`: one network call per generator on its
+   * own samples; `'masked'`: the reference's every-generator-on-every-sample with a one-hot mask
+   * (n× the compute). The maths is the same; only cost differs.
    */
-  fused?: boolean;
+  routing?: 'fused' | 'routed' | 'masked';
 }
 
 /** Latent size of the reference. */
@@ -47,7 +49,7 @@ export function buildLinesModel(model: LineModelName, options: LinesModelOptions
   const prior = new LearnedPrior(n, { mode: model === 'dmwgan-pl' ? 'learned' : 'uniform', seed: `prior:${seed}` });
   return new DmganCore({
     latentDim,
-    ensemble: options.fused === false ? new GeneratorEnsemble(generators) : FusedMlpEnsemble.fromGenerators(generators),
+    ensemble: makeEnsemble(generators, options.routing ?? 'fused'),
     critic,
     qHead,
     prior,
@@ -56,4 +58,10 @@ export function buildLinesModel(model: LineModelName, options: LinesModelOptions
     discriminatorSteps: 5,
     seed,
   });
+}
+
+function makeEnsemble(generators: MlpGenerator[], routing: 'fused' | 'routed' | 'masked'): EnsembleModule {
+  if (routing === 'fused') return FusedMlpEnsemble.fromGenerators(generators);
+  const routed = new GeneratorEnsemble(generators);
+  return routing === 'masked' ? new MaskedEnsemble(routed) : routed;
 }

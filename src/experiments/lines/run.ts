@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DmganCore, StepLosses } from '../../core/dmganCore.js';
-import { Random } from '../../core/random.js';
+import { Random, type RandomState } from '../../core/random.js';
 import { sampleLineData } from './data.js';
 import type { LineDatasetName } from './data.js';
 import { evaluateLines } from './metrics.js';
@@ -28,6 +28,21 @@ export interface LinesRunConfig {
   readonly logEvery?: number;
   /** Yield to the event loop every this many iterations. Default 50. */
   readonly yieldEvery?: number;
+  /** Call `hooks.onCheckpoint` every this many iterations (0: never). Default 0. */
+  readonly checkpointEvery?: number;
+}
+
+/**
+ * The loop's own state besides the engine's: with the engine's checkpoint it makes a resumed
+ * run continue exactly as an uninterrupted one (same data order, same evaluations).
+ */
+export interface LinesLoopState {
+  readonly iteration: number;
+  /** Training milliseconds so far (for ms/iteration across resumes). */
+  readonly trainMs: number;
+  readonly dataRng: RandomState;
+  readonly evalRng: RandomState;
+  readonly history: LinesEvalRecord[];
 }
 
 /** One evaluation: the metrics at an iteration, plus wall time since the run started. */
@@ -43,6 +58,13 @@ export interface LinesRunHooks {
   onProgress?(iteration: number): void;
   /** Aborting stops training before the next iteration; the run then evaluates and returns. */
   signal?: AbortSignal;
+  /** Every `checkpointEvery` iterations: persist `core` and `state` (awaited). */
+  onCheckpoint?(core: DmganCore, state: LinesLoopState): Promise<void>;
+  /**
+   * Resuming: called once with the freshly built engine; restores its state (weights,
+   * optimisers, prior, counters) and returns the loop state saved with it.
+   */
+  resume?(core: DmganCore): Promise<LinesLoopState>;
 }
 
 /** What {@link runLinesExperiment} returns. */
@@ -80,8 +102,12 @@ function resolveConfig(config: LinesRunConfig): Required<LinesRunConfig> {
     batchSize: 32,
     logEvery: 100,
     yieldEvery: 50,
+    checkpointEvery: 0,
     ...config,
   };
+  if (!Number.isSafeInteger(full.checkpointEvery) || full.checkpointEvery < 0) {
+    throw new RangeError(`checkpointEvery must be a non-negative integer, got ${full.checkpointEvery}`);
+  }
   const positive = ['generators', 'evalEvery', 'evalSamples', 'batchSize', 'logEvery', 'yieldEvery'] as const;
   for (const key of positive) {
     if (!Number.isSafeInteger(full[key]) || full[key] < 1) throw new RangeError(`${key} must be a positive integer, got ${full[key]}`);
@@ -127,10 +153,10 @@ function sampleForEval(core: DmganCore, count: number, rng: Random): { points: F
  */
 export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRunHooks = {}): Promise<LinesRunResult> {
   const c = resolveConfig(config);
-  const dataRng = new Random(`lines-data:${c.seed}`);
-  const evalRng = new Random(`lines-eval:${c.seed}`);
+  let dataRng = new Random(`lines-data:${c.seed}`);
+  let evalRng = new Random(`lines-eval:${c.seed}`);
   const real = sampleLineData(c.dataset, c.evalSamples, new Random(`lines-eval-real:${c.seed}`)).points;
-  const history: LinesEvalRecord[] = [];
+  let history: LinesEvalRecord[] = [];
   const started = performance.now();
   let trainMs = 0;
   let done = 0;
@@ -138,6 +164,15 @@ export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRun
 
   const core = buildLinesModel(c.model, { generators: c.generators, seed: c.seed });
   try {
+    if (hooks.resume) {
+      const state = await hooks.resume(core);
+      if (state.iteration !== core.iteration) throw new Error(`resume: loop state at iteration ${state.iteration}, engine at ${core.iteration}`);
+      done = state.iteration;
+      trainMs = state.trainMs;
+      dataRng = new Random({ state: state.dataRng });
+      evalRng = new Random({ state: state.evalRng });
+      history = [...state.history];
+    }
     const evaluate = async (): Promise<EvalSnapshot> => {
       const samples = sampleForEval(core, c.evalSamples, evalRng);
       const metrics = evaluateLines({ generated: samples.points, generatorIds: samples.ids, dataset: c.dataset, prior: core.prior.probabilities(), real });
@@ -166,10 +201,14 @@ export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRun
       if (result.losses) hooks.onLosses?.(iteration, result.losses);
       hooks.onProgress?.(iteration);
 
-      const evalNow = iteration % c.evalEvery === 0 && iteration < c.iterations;
-      if (evalNow || iteration % c.yieldEvery === 0) {
+      const evalNow = iteration % c.evalEvery === 0;
+      const checkpointNow = c.checkpointEvery > 0 && iteration % c.checkpointEvery === 0 && hooks.onCheckpoint !== undefined;
+      if (evalNow || checkpointNow || iteration % c.yieldEvery === 0) {
         trainMs += performance.now() - segmentStart;
         if (evalNow) last = await evaluate();
+        if (checkpointNow) {
+          await hooks.onCheckpoint?.(core, { iteration, trainMs, dataRng: dataRng.state(), evalRng: evalRng.state(), history: [...history] });
+        }
         // Lets signal handlers and progress output run.
         await new Promise<void>((resolve) => setImmediate(resolve));
         segmentStart = performance.now();

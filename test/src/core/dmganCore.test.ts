@@ -60,6 +60,22 @@ describe('DmganCore training schedule (line experiment configuration)', () => {
     for (const core of [a, b, c]) core.dispose();
   });
 
+  it('trains the same with fused, routed and masked (reference) generator routing', () => {
+    const losses = (['fused', 'routed', 'masked'] as const).map((routing) => {
+      const core = buildLinesModel('dmwgan-pl', { seed: 9, routing });
+      const out = run(core, 36, 4);
+      core.dispose();
+      return out;
+    });
+    const [fused, routed, masked] = losses as [StepLosses[], StepLosses[], StepLosses[]];
+    fused.forEach((step, i) => {
+      for (const key of Object.keys(step) as (keyof StepLosses)[]) {
+        const f = step[key] as number;
+        for (const other of [routed[i], masked[i]]) expect(Math.abs((other?.[key] as number) - f)).toBeLessThan(1e-4 * Math.max(1, Math.abs(f)));
+      }
+    });
+  });
+
   it('frees every tensor it makes: the count is identical after 1 000 and after 2 000 iterations, and back to baseline after dispose', () => {
     const baseline = tf.memory().numTensors;
     const core = buildLinesModel('dmwgan-pl', { seed: 6 });

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { DmganCore } from '../src/core/dmganCore.js';
+
+/** What one benchmark variant measured. */
+export interface Measurement {
+  /** Median over repeats of the mean ms per iteration within a repeat. */
+  ms_per_iteration: number;
+  iterations_per_s: number;
+  /** Every repeat's ms/iteration, in order. */
+  repeats_ms: number[];
+  /** Resident set size high-water mark of the process so far (MiB). */
+  peak_rss_mib: number;
+  tensors_before: number;
+  tensors_after: number;
+  bytes_before: number;
+  bytes_after: number;
+}
+
+/** How long to run: warm-up iterations, then `repeats` timed blocks of `iterations`. */
+export interface Schedule {
+  warmup: number;
+  iterations: number;
+  repeats: number;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * Times `core.step` with real batches from `nextBatch`, reading no losses (as a training loop
+ * does between log points). Tensor counts are taken after the warm-up and after the last repeat:
+ * equal counts mean the step frees everything it makes.
+ */
+export function measureTraining(core: DmganCore, nextBatch: () => tf.Tensor, schedule: Schedule): Measurement {
+  const step = () => {
+    const real = nextBatch();
+    core.step(real, false);
+    real.dispose();
+  };
+  for (let i = 0; i < schedule.warmup; i++) step();
+  const before = tf.memory();
+  const repeats: number[] = [];
+  for (let r = 0; r < schedule.repeats; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < schedule.iterations; i++) step();
+    repeats.push((performance.now() - t0) / schedule.iterations);
+  }
+  const after = tf.memory();
+  const ms = median(repeats);
+  return {
+    ms_per_iteration: ms,
+    iterations_per_s: 1000 / ms,
+    repeats_ms: repeats,
+    peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+    tensors_before: before.numTensors,
+    tensors_after: after.numTensors,
+    bytes_before: before.numBytes,
+    bytes_after: after.numBytes,
+  };
+}
