@@ -2,6 +2,7 @@
  * Trains the MNIST metrics classifier and saves it (default: fixtures/classifier).
  *
  *   npm run train:classifier -- [--epochs 4] [--batch 64] [--limit N] [--out DIR] [--seed 0]
+ *                               [--init DIR --lr 3e-4]   (continue from saved weights)
  *
  * Adam(1e-3, 0.9, 0.999), softmax cross-entropy, shuffled each epoch; the learning rate drops
  * to 3e-4 for the last epoch. Test accuracy on the 10k test set is measured after every
@@ -14,7 +15,7 @@ import { VariableAdam } from '../src/core/optim/variableAdam.js';
 import { Random } from '../src/core/random.js';
 import { initEngine } from '../src/engine/index.js';
 import { MnistClassifier, MNIST_CLASSES } from '../src/metrics/classifier.js';
-import { saveClassifier } from '../plugins/report/mnist/classifierFile.js';
+import { loadClassifier, saveClassifier } from '../plugins/report/mnist/classifierFile.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'fixtures/classifier' },
     seed: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'wasm' },
+    init: { type: 'string' },
+    lr: { type: 'string', default: '1e-3' },
   },
 });
 const epochs = Number(values.epochs);
@@ -36,7 +39,14 @@ await initEngine(values.backend as 'wasm' | 'cpu' | 'auto');
 const train = await loadMnist('train', values.limit ? { limit: Number(values.limit) } : {});
 const test = await loadMnist('test', values['test-limit'] ? { limit: Number(values['test-limit']) } : {});
 const clf = new MnistClassifier(seed);
-const adam = new VariableAdam(clf.variables, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+let previous: { epochs: number; command: string } | null = null;
+if (values.init) {
+  const init = await loadClassifier(values.init);
+  clf.setWeights(init.classifier.weights());
+  init.classifier.dispose();
+  previous = { epochs: Number(init.manifest['epochs_trained'] ?? 0), command: init.manifest.command };
+}
+const adam = new VariableAdam(clf.variables, { learningRate: Number(values.lr), beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
 const rng = new Random(`classifier-data:${seed}`);
 
 function accuracy(): number {
@@ -50,10 +60,10 @@ function accuracy(): number {
   return right / test.count;
 }
 
-let best = { accuracy: -1, epoch: 0, weights: clf.weights() };
+let best = { accuracy: values.init ? accuracy() : -1, epoch: 0, weights: clf.weights() };
 const started = performance.now();
 for (let epoch = 1; epoch <= epochs; epoch++) {
-  if (epoch === epochs && epochs > 1) adam.options.learningRate = 3e-4;
+  if (epoch === epochs && epochs > 1 && !values.init) adam.options.learningRate = 3e-4;
   const order = Array.from({ length: train.count }, (_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
@@ -93,7 +103,8 @@ await saveClassifier(values.out, clf, {
   test_accuracy: best.accuracy,
   test_examples: test.count,
   train_examples: train.count,
-  epochs_trained: epochs,
+  epochs_trained: epochs + (previous?.epochs ?? 0),
+  ...(previous ? { continued_from: previous.command } : {}),
   best_epoch: best.epoch,
   seed,
   backend: tf.getBackend(),
