@@ -12,7 +12,7 @@ import { renderGeneratorClassSvg } from '../plugins/report/mnist/index.js';
 
 const root = process.argv[2] ?? 'docs/results/mnist';
 const models = ['dmwgan-pl', 'dmwgan', 'wgan-gp'];
-const COLUMNS = ['model', 'generators', 'iterations', 'seed', 'inter_mode_jsd', 'intra_mode_msd', 'intra_mode_msd_real', 'sample_quality', 'fid', 'effective_generators', 'ms_per_iteration', 'cpu_ms_per_iteration'] as const;
+const COLUMNS = ['model', 'generators', 'iterations', 'seed', 'inter_mode_jsd', 'intra_mode_msd', 'intra_mode_msd_real', 'sample_quality', 'fid', 'effective_generators', 'prior_max_abs_deviation', 'ms_per_iteration', 'cpu_ms_per_iteration'] as const;
 
 interface RunMetrics {
   [key: string]: unknown;
@@ -26,6 +26,12 @@ for (const model of models) {
   } catch {
     process.stderr.write(`no metrics for ${model}\n`);
   }
+}
+// How far the prior moved from uniform: with n = 20 the uniform share is exactly 0.05, the
+// threshold of `effective_generators`, so that count is decided by rounding noise here.
+for (const { m } of runs) {
+  const prior = (m['prior'] as number[] | undefined) ?? [];
+  m['prior_max_abs_deviation'] = prior.length > 0 ? Math.max(...prior.map((p) => Math.abs(p - 1 / prior.length))) : null;
 }
 const table = runs.map(({ m }) => Object.fromEntries(COLUMNS.map((c) => [c, m[c] ?? null])));
 await writeJsonAtomic(join(root, 'metrics.json'), {
