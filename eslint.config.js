@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'coverage/**', 'tmp/**', 'runs/**', '.devicecarry/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
