@@ -2,7 +2,7 @@ import { Attributes } from './attributes.js';
 import { guard, OnnxImportError } from './errors.js';
 import { OPS } from './ops/registry.js';
 import type { OpSpec } from './ops/types.js';
-import type { ModelProto, ValueInfoProto } from './proto.js';
+import type { AttributeProto, ModelProto, ValueInfoProto } from './proto.js';
 import { isFloat, tensorFromProto } from './tensorData.js';
 import type { ExternalDataContext, HostTensor } from './tensorData.js';
 
@@ -24,6 +24,8 @@ export interface GraphNode {
   readonly attrs: Attributes;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  /** The node's attributes as read from the file (kept so that `exportOnnx` can re-emit the node). */
+  readonly attributeProtos: readonly AttributeProto[];
 }
 
 /** The validated, topologically sorted graph; immutable and shared by clones. */
@@ -86,7 +88,7 @@ export function buildGraph(model: ModelProto, ctx: ExternalDataContext): OnnxGra
     const spec = known ? OPS.get(n.opType) : undefined;
     if (spec === undefined) unsupported.push(`${known ? '' : `${n.domain}::`}${n.opType || '(empty op_type)'} (node "${name}")`);
     const attrs = guard('bad attribute', () => new Attributes(n.attribute, name, ctx), name);
-    return { name, opType: n.opType, spec, attrs, inputs: n.input, outputs: n.output };
+    return { name, opType: n.opType, spec, attrs, attributeProtos: n.attribute, inputs: n.input, outputs: n.output };
   });
   if (unsupported.length > 0) {
     throw new OnnxImportError(`unsupported operators: ${unsupported.join(', ')}`);

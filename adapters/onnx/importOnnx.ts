@@ -53,6 +53,14 @@ export interface CriticBinding {
 
 let modelCounter = 0;
 
+// asGenerator() modules → their model, so that exportOnnx can find the graph behind a generator.
+const generatorSources = new WeakMap<GeneratorModule, OnnxModel>();
+
+/** The {@link OnnxModel} behind a module made by {@link OnnxModel.asGenerator}, if it is one. */
+export function onnxModelOf(module: GeneratorModule): OnnxModel | undefined {
+  return generatorSources.get(module);
+}
+
 /**
  * An imported ONNX graph running on tfjs: differentiable, NCHW at its boundary, with every
  * float initializer held as a `tf.Variable`.
@@ -227,7 +235,7 @@ export class OnnxModel {
     const output = this.outputNames[0] as string;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const model = this;
-    return {
+    const generator: GeneratorModule = {
       get trainableVariables() {
         return model.trainableVariables;
       },
@@ -237,6 +245,13 @@ export class OnnxModel {
       apply: (z, training) => model.run({ [input]: z }, { training, outputs: [output] })[output] as tf.Tensor,
       dispose: () => model.dispose(),
     };
+    generatorSources.set(generator, this);
+    return generator;
+  }
+
+  /** @internal The parsed graph (read by `exportOnnx`, which re-emits it with current weights). */
+  get graph(): OnnxGraph {
+    return this.#graph;
   }
 
   /** This model as a critic: `score` and `features` name graph values (outputs or intermediate). */

@@ -120,6 +120,16 @@ export class FusedMlpEnsemble implements EnsembleModule {
     return h;
   }
 
+  /** Activation between hidden layers (read by the ONNX exporter). */
+  get activation(): ActivationName {
+    return this.#activation;
+  }
+
+  /** Activation on the output (read by the ONNX exporter). */
+  get outputActivation(): ActivationName {
+    return this.#outputActivation;
+  }
+
   get trainableVariables(): tf.Variable[] {
     return this.kernels.flatMap((k, l) => [k, this.biases[l] as tf.Variable]);
   }
