@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { CLI_BACKENDS, UsageError } from './options.js';
 import { trainLinesCommand } from './trainLines.js';
 import { registerImageCommands } from './trainImages.js';
+import { registerExportCommand } from './export.js';
+import { registerSampleCommand } from './sample.js';
 import { LINE_DATASETS } from '../src/experiments/lines/data.js';
 import { LINE_MODELS } from '../src/experiments/lines/models.js';
 
@@ -28,12 +30,18 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--eval-every <n>', 'evaluate every n iterations (and at the end)', '2000')
     .option('--backend <name>', `tfjs backend: ${CLI_BACKENDS.join(' | ')}`, 'auto')
     .option('--out <dir>', 'output directory (default runs/lines-<dataset>-<model>-s<seed>)')
-    .option('--checkpoint-every <n>', 'save a resumable checkpoint in <out>/checkpoint every n iterations (0: never)', '0')
-    .option('--resume <dir>', 'continue the run whose --out was <dir> (same options; --iterations may grow)')
+    .option('--checkpoint-every <n>', 'save a resumable checkpoint in <out>/checkpoints/step-<i> every n iterations (0: only on SIGINT/SIGTERM)', '0')
+    .option('--keep-checkpoints <k>', 'keep the newest k checkpoints', '3')
+    .option('--on-fault <mode>', 'NaN/Infinity in a loss, gradient or weight: stop | rollback (to the last checkpoint, halving the learning rates)', 'stop')
+    .option('--generator-onnx <file>', 'train this ONNX generator (generator 0; the others are re-initialised copies)')
+    .option('--discriminator-onnx <file>', 'with --generator-onnx: this ONNX discriminator (Q reads its last hidden layer or second output)')
+    .option('--resume <dir>', 'continue the run whose --out was <dir> from its newest complete checkpoint (same options; --iterations may grow)')
     .action(async (opts: Record<string, unknown>) => {
       setExit(await trainLinesCommand(opts, ['dmgan', ...process.argv.slice(2)].join(' ')));
     });
   registerImageCommands(train, setExit);
+  registerExportCommand(program, setExit);
+  registerSampleCommand(program, setExit);
   return program;
 }
 
@@ -53,7 +61,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       process.stderr.write(`dmgan: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(`dmgan: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A one-line message for the user; the stack only when asked for (DMGAN_DEBUG=1).
+    const debug = process.env.DMGAN_DEBUG === '1' && error instanceof Error;
+    process.stderr.write(`dmgan: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n${debug ? `${error.stack ?? ''}\n` : ''}`);
     return 1;
   }
 }

@@ -34,7 +34,11 @@ export const trainLinesSchema = z.object({
   evalEvery: integer('--eval-every', 1, 'a positive integer'),
   backend: oneOf('--backend', CLI_BACKENDS),
   checkpointEvery: integer('--checkpoint-every', 0, 'a non-negative integer (0: no checkpoints)'),
+  keepCheckpoints: integer('--keep-checkpoints', 1, 'a positive integer (checkpoints kept)').default(3),
+  onFault: oneOf('--on-fault', ['stop', 'rollback'] as const).default('stop'),
   resume: z.string().trim().min(1, { error: '--resume must be a non-empty path' }).optional(),
+  generatorOnnx: z.string().trim().min(1, { error: '--generator-onnx must be a non-empty path' }).optional(),
+  discriminatorOnnx: z.string().trim().min(1, { error: '--discriminator-onnx must be a non-empty path' }).optional(),
   out: z
     .string()
     .trim()

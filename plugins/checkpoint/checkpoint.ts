@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import type { DmganCore, DmganCoreCounters } from '../../src/core/dmganCore.js';
 import type { LearnedPriorJSON } from '../../src/core/prior.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicFile.js';
@@ -41,6 +42,67 @@ export interface CheckpointFile {
   name: string;
   bytes: number;
   sha256: string;
+}
+
+/** Why a checkpoint could not be used: none there, damaged, another format version, or another model. */
+export type CheckpointErrorCode = 'missing' | 'corrupt' | 'version' | 'incompatible';
+
+/** A checkpoint that cannot be loaded or restored; `message` names the file and what is wrong. */
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError';
+  readonly code: CheckpointErrorCode;
+  constructor(code: CheckpointErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+// The manifest as read from disk is untrusted: checked field by field so the error names the field.
+const fileSchema = z.object({ name: z.string().regex(/^(weights|optimizers)-[0-9a-f]{16}\.bin$/), bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+const randomState = z.unknown().refine((v) => v !== undefined && v !== null, 'a random-stream state');
+const manifestSchema = z.object({
+  format: z.string(),
+  createdAt: z.string(),
+  extra: z.record(z.string(), z.unknown()),
+  counters: z.object({
+    iteration: z.number().int().min(0),
+    generatorSteps: z.number().int().min(0),
+    rng: z.object({ latent: randomState, alpha: randomState, ids: randomState }),
+  }),
+  prior: z.record(z.string(), z.unknown()),
+  variables: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(0)), offset: z.number().int().min(0) })),
+  optimizers: z.object(
+    Object.fromEntries(OPTIMIZERS.map((n) => [n, z.object({ step: z.number().int().min(0), sizes: z.array(z.number().int().min(0)) })])) as Record<
+      OptimizerName,
+      z.ZodObject<{ step: z.ZodNumber; sizes: z.ZodArray<z.ZodNumber> }>
+    >,
+  ),
+  files: z.object({ weights: fileSchema, optimizers: fileSchema }),
+});
+
+function checkManifest(dir: string, raw: unknown): CheckpointManifest {
+  const format = (raw as { format?: unknown } | null)?.format;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CheckpointError('corrupt', `${join(dir, MANIFEST_FILE)} is not a checkpoint manifest (not a JSON object)`);
+  if (format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError('version', `${dir}: checkpoint format ${JSON.stringify(format ?? null)} is not supported (this dmgan reads ${CHECKPOINT_FORMAT})`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join('.') || '(root)';
+    throw new CheckpointError('corrupt', `${join(dir, MANIFEST_FILE)}: field '${field}': ${issue?.message ?? 'invalid'}`);
+  }
+  const manifest = raw as CheckpointManifest;
+  // The tables must describe the binaries exactly, or restoring would read past them.
+  const weightCount = manifest.variables.reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1), 0);
+  if (weightCount * 4 !== manifest.files.weights.bytes) {
+    throw new CheckpointError('corrupt', `${join(dir, MANIFEST_FILE)}: the variables hold ${weightCount} values but the weights file is ${manifest.files.weights.bytes} bytes`);
+  }
+  const momentCount = OPTIMIZERS.reduce((n, o) => n + 2 * manifest.optimizers[o].sizes.reduce((a, b) => a + b, 0), 0);
+  if (momentCount * 8 !== manifest.files.optimizers.bytes) {
+    throw new CheckpointError('corrupt', `${join(dir, MANIFEST_FILE)}: the optimizers hold ${momentCount} moments but the optimizer file is ${manifest.files.optimizers.bytes} bytes`);
+  }
+  return manifest;
 }
 
 /** A checkpoint read back and verified. */
@@ -101,23 +163,41 @@ export async function saveCheckpoint(dir: string, core: DmganCore, extra: Record
   await writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
   const keep = new Set([MANIFEST_FILE, files.weights.name, files.optimizers.name]);
   for (const f of await readdir(dir)) {
-    if (!keep.has(f) && /^(weights|optimizers)-[0-9a-f]{16}\.bin$/.test(f)) await unlink(join(dir, f)).catch(() => undefined);
+    // Stale binaries, and temporary files a killed writer left behind.
+    const stale = /^(weights|optimizers)-[0-9a-f]{16}\.bin$/.test(f) || /^\.(manifest\.json|(weights|optimizers)-[0-9a-f]{16}\.bin)\.\d+\.[0-9a-f]+\.tmp$/.test(f);
+    if (!keep.has(f) && stale) await unlink(join(dir, f)).catch(() => undefined);
   }
   return manifest;
 }
 
-/** Reads a checkpoint directory and verifies each binary's size and sha256. */
+/**
+ * Reads a checkpoint directory and verifies it: the manifest's format version and every field,
+ * that its tables match the binaries' sizes, and each binary's size and sha256.
+ * @throws CheckpointError naming the file and what is wrong (code `missing`, `corrupt` or `version`).
+ */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  let manifest: CheckpointManifest;
+  let text: string;
   try {
-    manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as CheckpointManifest;
+    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
   } catch (e) {
-    throw new Error(`no readable checkpoint in ${dir}: ${(e as Error).message}`, { cause: e });
+    throw new CheckpointError('missing', `no readable checkpoint in ${dir}: ${(e as Error).message}`, { cause: e });
   }
-  if (manifest.format !== CHECKPOINT_FORMAT) throw new Error(`${dir}: unknown checkpoint format ${String(manifest.format)}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError('corrupt', `${join(dir, MANIFEST_FILE)} is not valid JSON (truncated or corrupt checkpoint): ${(e as Error).message}`, { cause: e });
+  }
+  const manifest = checkManifest(dir, raw);
   const read = async (f: CheckpointFile): Promise<Uint8Array> => {
-    const bytes = new Uint8Array(await readFile(join(dir, f.name)));
-    if (bytes.byteLength !== f.bytes || sha256(bytes) !== f.sha256) throw new Error(`${dir}/${f.name} does not match its sha256 in the manifest (corrupt checkpoint)`);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(join(dir, f.name)));
+    } catch (e) {
+      throw new CheckpointError('corrupt', `${dir}/${f.name} named by the manifest cannot be read (incomplete checkpoint): ${(e as Error).message}`, { cause: e });
+    }
+    if (bytes.byteLength !== f.bytes) throw new CheckpointError('corrupt', `${dir}/${f.name} has ${bytes.byteLength} bytes, the manifest says ${f.bytes} (truncated checkpoint)`);
+    if (sha256(bytes) !== f.sha256) throw new CheckpointError('corrupt', `${dir}/${f.name} does not match its sha256 in the manifest (corrupt checkpoint)`);
     return bytes;
   };
   const w = await read(manifest.files.weights);
@@ -137,14 +217,22 @@ export function restoreCheckpoint(core: DmganCore, checkpoint: LoadedCheckpoint)
   const { manifest, weights, optimizerMoments } = checkpoint;
   const vars = core.allVariables();
   if (vars.length !== manifest.variables.length) {
-    throw new Error(`checkpoint has ${manifest.variables.length} variables, the model has ${vars.length}: different architecture or options`);
+    throw new CheckpointError('incompatible', `checkpoint has ${manifest.variables.length} variables, the model has ${vars.length}: different architecture or options`);
   }
   vars.forEach((v, i) => {
     const entry = manifest.variables[i] as CheckpointVariable;
     if (entry.shape.join(',') !== v.shape.join(',')) {
-      throw new Error(`checkpoint variable ${i} (${entry.name}) has shape [${entry.shape.join(', ')}], the model's (${v.name}) has [${v.shape.join(', ')}]`);
+      throw new CheckpointError('incompatible', `checkpoint variable ${i} (${entry.name}) has shape [${entry.shape.join(', ')}], the model's (${v.name}) has [${v.shape.join(', ')}]`);
     }
   });
+  for (const name of OPTIMIZERS) {
+    const sizes = manifest.optimizers[name].sizes;
+    const want = core.optimizers[name].variables.map((v) => v.size);
+    if (sizes.join(',') !== want.join(',')) {
+      throw new CheckpointError('incompatible', `checkpoint's ${name} optimizer has variable sizes [${sizes.join(', ')}], the model's has [${want.join(', ')}]`);
+    }
+  }
+  if (manifest.prior.n !== core.prior.n) throw new CheckpointError('incompatible', `checkpoint's prior has ${String(manifest.prior.n)} generators, the model has ${core.prior.n}`);
   core.prior.load(manifest.prior);
   tf.tidy(() => {
     vars.forEach((v, i) => {

@@ -7,6 +7,7 @@ import type { CriticModule } from './modules.js';
 import type { LearnedPrior } from './prior.js';
 import type { QHeadModule } from './qHead.js';
 import { VariableAdam } from './optim/variableAdam.js';
+import { countNonFinite, firstNonFinite, NumericalFaultError, type ParameterGroup } from './faults.js';
 import { Random, type RandomState } from './random.js';
 
 /** Optimiser settings of the three trained parts; defaults are the reference's. */
@@ -117,9 +118,9 @@ export class DmganCore {
     }
     this.optimizerSettings = { ...REFERENCE_OPTIMIZERS, ...parts.optimizers };
     this.optimizers = {
-      generator: new VariableAdam(this.ensemble.trainableVariables, this.optimizerSettings.generator),
-      discriminator: new VariableAdam(this.critic.trainableVariables, this.optimizerSettings.discriminator),
-      q: new VariableAdam(this.qHead?.trainableVariables ?? [], this.optimizerSettings.q),
+      generator: new VariableAdam(this.ensemble.trainableVariables, this.optimizerSettings.generator, 'generator'),
+      discriminator: new VariableAdam(this.critic.trainableVariables, this.optimizerSettings.discriminator, 'discriminator'),
+      q: new VariableAdam(this.qHead?.trainableVariables ?? [], this.optimizerSettings.q, 'q'),
     };
     const root = new Random(`dmgan-core:${parts.seed ?? 0}`);
     this.#latentRng = root.fork('latent');
@@ -146,10 +147,19 @@ export class DmganCore {
    * One iteration: a critic step or, every (discriminatorSteps + 1)-th, a generator step.
    * @param real a batch of real samples [B, ...] (consumed by both kinds of step).
    * @param readLosses read the losses back to numbers (a device sync); off on the hot path.
+   * @throws NumericalFaultError when a weight, gradient or the prior's input is NaN/±Infinity;
+   *   it names the iteration, the step's losses and every non-finite weight. Nothing of the
+   *   failing step is applied to the weights, optimisers or counters.
    */
   step(real: tf.Tensor, readLosses = true): StepResult {
     const kind = this.nextIsGeneratorStep ? 'generator' : 'discriminator';
-    const losses = kind === 'generator' ? this.#generatorStep(real, readLosses) : this.#criticStep(real, readLosses);
+    let losses: StepLosses | null;
+    try {
+      losses = kind === 'generator' ? this.#generatorStep(real, readLosses) : this.#criticStep(real, readLosses);
+    } catch (error) {
+      if (!(error instanceof NumericalFaultError)) throw error;
+      throw error.with({ iteration: this.#iteration + 1, step: kind, weights: this.nonFiniteWeights() });
+    }
     this.#iteration += 1;
     return { iteration: this.#iteration, kind, losses };
   }
@@ -202,7 +212,7 @@ export class DmganCore {
         }
         return total;
       }, vars as tf.Variable[]);
-      this.optimizers.discriminator.applyGradients(grads);
+      withLossesOnFault(() => this.optimizers.discriminator.applyGradients(grads), () => ({ discriminator: value, gradientPenalty: gp }));
       const gpValue = gp ? readAndFree(gp, readLosses) : undefined;
       if (!readLosses) return null;
       const out: StepLosses = { discriminator: value.dataSync()[0] as number };
@@ -242,7 +252,8 @@ export class DmganCore {
         qLoss = tf.keep(ce);
         return tf.add(adv, tf.mul(ce, this.qWeight)) as tf.Scalar;
       }, [...gVars, ...qVars] as tf.Variable[]);
-      this.optimizers.generator.applyGradients(grads);
+      const lossesNow = (): Record<string, tf.Scalar | null> => ({ generator: advLoss, q: qLoss });
+      withLossesOnFault(() => this.optimizers.generator.applyGradients(grads), lossesNow);
       if (qHead && this.qWeight > 0) {
         // ∂(adv + λ·CE)/∂Q = λ·∂CE/∂Q: Q descends its own cross-entropy.
         const qGrads: tf.NamedTensorMap = {};
@@ -250,10 +261,12 @@ export class DmganCore {
           const g = grads[v.name];
           if (g) qGrads[v.name] = this.qWeight === 1 ? g : tf.div(g, this.qWeight);
         }
-        this.optimizers.q.applyGradients(qGrads);
+        withLossesOnFault(() => this.optimizers.q.applyGradients(qGrads), lossesNow);
       }
       let priorLoss: number | undefined;
       if (priorSums) {
+        const bad = firstNonFinite(priorSums);
+        if (bad >= 0) throw new NumericalFaultError({ kind: 'loss', group: 'prior', name: 'posteriors on real data', value: priorSums[bad] as number, count: countNonFinite(priorSums) });
         priorLoss = this.prior.update({ columnSums: priorSums, batchSize: batch }).loss;
       } else {
         // A uniform prior still counts its steps (κ^t) so a later switch to learning is consistent.
@@ -286,6 +299,26 @@ export class DmganCore {
     this.#latentRng = new Random({ state: c.rng.latent });
     this.#alphaRng = new Random({ state: c.rng.alpha });
     this.#idsRng = new Random({ state: c.rng.ids });
+  }
+
+  /**
+   * Every variable holding NaN/±Infinity, with its parameter group (a diagnosis for fault
+   * reports: reads all weights, so only called once something is already wrong).
+   */
+  nonFiniteWeights(): Array<{ group: ParameterGroup; name: string; count: number }> {
+    const groups: Array<[ParameterGroup, readonly tf.Variable[]]> = [
+      ['generator', [...this.ensemble.trainableVariables, ...this.ensemble.stateVariables]],
+      ['discriminator', [...this.critic.trainableVariables, ...(this.critic.stateVariables ?? [])]],
+      ['q', [...(this.qHead?.trainableVariables ?? []), ...(this.qHead?.stateVariables ?? [])]],
+    ];
+    const found: Array<{ group: ParameterGroup; name: string; count: number }> = [];
+    for (const [group, vars] of groups) {
+      for (const v of vars) {
+        const count = countNonFinite(v.dataSync() as Float32Array);
+        if (count > 0) found.push({ group, name: v.name, count });
+      }
+    }
+    return found;
   }
 
   /** Every variable the engine trains or keeps as state. */
@@ -322,4 +355,18 @@ function tidyValue<T>(fn: () => T): T {
     out = fn();
   });
   return out as T;
+}
+
+// Runs an optimiser step; if it reports a numerical fault, attaches the step's losses (read now: the fault path only).
+function withLossesOnFault(apply: () => void, losses: () => Record<string, tf.Tensor | null | undefined>): void {
+  try {
+    apply();
+  } catch (error) {
+    if (!(error instanceof NumericalFaultError)) throw error;
+    const read: Record<string, number> = {};
+    for (const [name, t] of Object.entries(losses())) {
+      if (t && !t.isDisposed) read[name] = t.dataSync()[0] as number;
+    }
+    throw error.with({ losses: read });
+  }
 }

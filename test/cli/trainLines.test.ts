@@ -67,7 +67,7 @@ describe('dmgan train lines', () => {
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<svg');
   });
 
-  it('stops on SIGINT, writes the report for what was done and exits 130', async () => {
+  it('stops on SIGINT, writes a checkpoint and the report for what was done and exits 0', async () => {
     const out = join(tmp, 'interrupted');
     const child = spawn(process.execPath, [CLI, 'train', 'lines', '--iterations', '1000000', '--eval-every', '500000', '--backend', 'wasm', '--out', out]);
     let stderr = '';
@@ -79,7 +79,8 @@ describe('dmgan train lines', () => {
     });
     const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
     expect(stderr).toMatch(/interrupted after \d+ iterations/);
-    expect(code).toBe(130);
+    expect(code).toBe(0);
+    expect(existsSync(join(out, 'checkpoints', 'latest'))).toBe(true);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { iterations: number; aborted: boolean };
     expect(metrics.aborted).toBe(true);
     expect(metrics.iterations).toBeGreaterThan(0);

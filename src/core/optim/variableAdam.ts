@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AdamOptions } from '../adamState.js';
+import { countNonFinite, firstNonFinite, NumericalFaultError, type ParameterGroup } from '../faults.js';
 
 /** Serializable state of a {@link VariableAdam}. */
 export interface VariableAdamState {
@@ -18,19 +19,37 @@ export interface VariableAdamState {
  * networks of the line experiment that is most of an iteration's time. The update rule is the
  * reference's (TF1): lr_t = lr·√(1−β2^t)/(1−β1^t); θ −= lr_t·m/(√v + ε).
  * A variable with no gradient gets a zero one (Adam still moves it by its momentum).
+ *
+ * Since every parameter and gradient passes through the host anyway, each step also checks
+ * them for NaN/±Infinity (one compare per value) and throws a {@link NumericalFaultError}
+ * naming the group and variable *before* anything is updated.
  */
 export class VariableAdam {
   readonly variables: readonly tf.Variable[];
-  readonly options: AdamOptions;
+  #options: AdamOptions;
+  /** Parameter group named in fault reports ('generator', 'discriminator', 'q', …). */
+  readonly group: ParameterGroup;
   #step = 0;
   #m: Float64Array[];
   #v: Float64Array[];
 
-  constructor(variables: readonly tf.Variable[], options: AdamOptions) {
+  constructor(variables: readonly tf.Variable[], options: AdamOptions, group: ParameterGroup = 'parameters') {
     this.variables = variables;
-    this.options = options;
+    this.#options = options;
+    this.group = group;
     this.#m = variables.map((v) => new Float64Array(v.size));
     this.#v = variables.map((v) => new Float64Array(v.size));
+  }
+
+  /** The Adam settings in use. */
+  get options(): AdamOptions {
+    return this.#options;
+  }
+
+  /** Changes the learning rate from the next step on (e.g. lowered after a rollback). */
+  setLearningRate(learningRate: number): void {
+    if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new RangeError(`learningRate must be a positive finite number, got ${learningRate}`);
+    this.#options = { ...this.#options, learningRate };
   }
 
   /** Steps done so far. */
@@ -49,11 +68,14 @@ export class VariableAdam {
     );
     const data = flat.dataSync() as Float32Array;
     flat.dispose();
+    const total = this.variables.reduce((s, v) => s + v.size, 0);
+    // Checked before the step counter or any moment moves, so a fault leaves the state as it was.
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw this.#fault(data, present, total, bad);
     const { learningRate, beta1, beta2, epsilon } = this.options;
     this.#step += 1;
     const t = this.#step;
     const lrT = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-    const total = this.variables.reduce((s, v) => s + v.size, 0);
     let paramOffset = 0;
     let gradOffset = total;
     this.variables.forEach((variable, i) => {
@@ -76,6 +98,27 @@ export class VariableAdam {
       variable.assign(value);
       value.dispose();
     });
+  }
+
+  // Locates the first non-finite value: a weight (first `total` values) or a gradient (the rest, present variables only).
+  #fault(data: Float32Array, present: boolean[], total: number, index: number): NumericalFaultError {
+    let offset = index < total ? 0 : total;
+    for (let i = 0; i < this.variables.length; i++) {
+      const variable = this.variables[i] as tf.Variable;
+      if (index >= total && !present[i]) continue;
+      if (index < offset + variable.size) {
+        const values = data.subarray(offset, offset + variable.size);
+        return new NumericalFaultError({
+          kind: index < total ? 'weight' : 'gradient',
+          group: this.group,
+          name: variable.name,
+          value: data[index] as number,
+          count: countNonFinite(values),
+        });
+      }
+      offset += variable.size;
+    }
+    return new NumericalFaultError({ kind: 'gradient', group: this.group, name: '?', value: data[index] as number });
   }
 
   state(): VariableAdamState {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DmganCore, StepLosses } from '../../core/dmganCore.js';
 import { Random, type RandomState } from '../../core/random.js';
+import { checkFiniteLosses, NumericalFaultError } from '../../core/faults.js';
 import { sampleLineData } from './data.js';
 import type { LineDatasetName } from './data.js';
 import { evaluateLines } from './metrics.js';
@@ -30,6 +31,11 @@ export interface LinesRunConfig {
   readonly yieldEvery?: number;
   /** Call `hooks.onCheckpoint` every this many iterations (0: never). Default 0. */
   readonly checkpointEvery?: number;
+  /**
+   * Builds the engine instead of `buildLinesModel(model, { generators, seed })` (e.g. around
+   * ONNX-imported models). Its samples must be 2-D points. The run disposes the engine.
+   */
+  readonly build?: () => DmganCore;
 }
 
 /**
@@ -56,10 +62,19 @@ export interface LinesRunHooks {
   onEvaluate?(record: LinesEvalRecord): void | Promise<void>;
   /** After every iteration. Keep it cheap. */
   onProgress?(iteration: number): void;
-  /** Aborting stops training before the next iteration; the run then evaluates and returns. */
+  /**
+   * Aborting stops training before the next iteration; the run then checkpoints (when
+   * `onCheckpoint` is given and the last iteration was not just checkpointed), evaluates and returns.
+   */
   signal?: AbortSignal;
-  /** Every `checkpointEvery` iterations: persist `core` and `state` (awaited). */
+  /** Every `checkpointEvery` iterations, and once more when aborted: persist `core` and `state` (awaited). */
   onCheckpoint?(core: DmganCore, state: LinesLoopState): Promise<void>;
+  /**
+   * A NaN/±Infinity was found (in a loss, gradient or weight; nothing of the failing step was
+   * applied). Return a loop state to continue from after restoring `core` (e.g. the last good
+   * checkpoint, with lowered learning rates), or null to stop: the run then throws `error`.
+   */
+  onFault?(error: NumericalFaultError, core: DmganCore): Promise<LinesLoopState | null>;
   /**
    * Resuming: called once with the freshly built engine; restores its state (weights,
    * optimisers, prior, counters) and returns the loop state saved with it.
@@ -93,7 +108,7 @@ interface EvalSnapshot {
 }
 
 /** Checks the config and fills in defaults. */
-function resolveConfig(config: LinesRunConfig): Required<LinesRunConfig> {
+function resolveConfig(config: LinesRunConfig): Required<Omit<LinesRunConfig, 'build'>> & Pick<LinesRunConfig, 'build'> {
   const full = {
     generators: 10,
     seed: 0,
@@ -162,17 +177,20 @@ export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRun
   let done = 0;
   let last: EvalSnapshot | null = null;
 
-  const core = buildLinesModel(c.model, { generators: c.generators, seed: c.seed });
+  const core = c.build ? c.build() : buildLinesModel(c.model, { generators: c.generators, seed: c.seed });
+  let checkpointedAt = -1;
   try {
-    if (hooks.resume) {
-      const state = await hooks.resume(core);
-      if (state.iteration !== core.iteration) throw new Error(`resume: loop state at iteration ${state.iteration}, engine at ${core.iteration}`);
+    const adopt = (state: LinesLoopState, what: string): void => {
+      if (state.iteration !== core.iteration) throw new Error(`${what}: loop state at iteration ${state.iteration}, engine at ${core.iteration}`);
       done = state.iteration;
       trainMs = state.trainMs;
       dataRng = new Random({ state: state.dataRng });
       evalRng = new Random({ state: state.evalRng });
       history = [...state.history];
-    }
+      checkpointedAt = done;
+    };
+    if (hooks.resume) adopt(await hooks.resume(core), 'resume');
+    const loopState = (): LinesLoopState => ({ iteration: done, trainMs, dataRng: dataRng.state(), evalRng: evalRng.state(), history: [...history] });
     const evaluate = async (): Promise<EvalSnapshot> => {
       const samples = sampleForEval(core, c.evalSamples, evalRng);
       const metrics = evaluateLines({ generated: samples.points, generatorIds: samples.ids, dataset: c.dataset, prior: core.prior.probabilities(), real });
@@ -191,14 +209,23 @@ export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRun
       const batch = tf.tensor2d(sampleLineData(c.dataset, c.batchSize, dataRng).points, [c.batchSize, 2]);
       let result;
       try {
-        result = core.step(batch, read);
+        // Losses are read every step for the finite check: the host-side Adam has already synced the device, so it costs ~nothing.
+        result = core.step(batch, true);
+        if (result.losses) checkFiniteLosses(iteration, result.kind, result.losses);
+      } catch (error) {
+        if (!(error instanceof NumericalFaultError) || !hooks.onFault) throw error;
+        const state = await hooks.onFault(error, core);
+        if (!state) throw error;
+        adopt(state, 'rollback');
+        last = null;
+        continue;
       } finally {
         batch.dispose();
       }
       done = iteration;
       if (atLog) readNextGenerator = result.kind === 'discriminator';
       else if (result.kind === 'generator') readNextGenerator = false;
-      if (result.losses) hooks.onLosses?.(iteration, result.losses);
+      if (result.losses && read) hooks.onLosses?.(iteration, result.losses);
       hooks.onProgress?.(iteration);
 
       const evalNow = iteration % c.evalEvery === 0;
@@ -207,7 +234,8 @@ export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRun
         trainMs += performance.now() - segmentStart;
         if (evalNow) last = await evaluate();
         if (checkpointNow) {
-          await hooks.onCheckpoint?.(core, { iteration, trainMs, dataRng: dataRng.state(), evalRng: evalRng.state(), history: [...history] });
+          await hooks.onCheckpoint?.(core, loopState());
+          checkpointedAt = iteration;
         }
         // Lets signal handlers and progress output run.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -215,6 +243,11 @@ export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRun
       }
     }
     trainMs += performance.now() - segmentStart;
+    // Stopped early: checkpoint before the final evaluation moves the evaluation stream.
+    if (done < c.iterations && hooks.onCheckpoint && checkpointedAt !== done) {
+      await hooks.onCheckpoint(core, loopState());
+      checkpointedAt = done;
+    }
     // The final evaluation (skipped when the last iteration was just evaluated).
     if (last === null || last.iteration !== done) last = await evaluate();
   } finally {

@@ -1,0 +1,103 @@
+import type { StepLosses } from './dmganCore.js';
+
+/** A parameter group of the engine: which optimiser (or the prior) a value belongs to. */
+export type ParameterGroup = 'generator' | 'discriminator' | 'q' | 'prior' | (string & {});
+
+/** What a {@link NumericalFaultError} found non-finite. */
+export type FaultKind = 'loss' | 'gradient' | 'weight';
+
+/** Details of a numerical fault, as precise as the detector could make them. */
+export interface NumericalFaultDetails {
+  kind: FaultKind;
+  /** The parameter group whose weights, gradients or loss held the bad value. */
+  group: ParameterGroup;
+  /** The variable (weights/gradients) or loss name. */
+  name: string;
+  /** The first bad value (NaN, Infinity or -Infinity). */
+  value: number;
+  /** How many values of that variable were non-finite. */
+  count?: number;
+  /** 1-based iteration during which it was found, when known. */
+  iteration?: number;
+  /** Step kind, when known. */
+  step?: 'discriminator' | 'generator';
+  /** The step's losses (as read when the fault was found; may themselves be NaN). */
+  losses?: Record<string, number>;
+  /** Other variables found non-finite while diagnosing (e.g. the weights that caused NaN gradients). */
+  weights?: Array<{ group: ParameterGroup; name: string; count: number }>;
+}
+
+const fmt = (v: number): string => (Number.isNaN(v) ? 'NaN' : String(v));
+
+/**
+ * A NaN or ±Infinity in a loss, a gradient or a weight. Training must stop (or roll back):
+ * the engine checks before applying an update, so the weights on the device were not
+ * overwritten with the bad values by the failing step.
+ */
+export class NumericalFaultError extends Error {
+  override readonly name = 'NumericalFaultError';
+  readonly details: NumericalFaultDetails;
+
+  constructor(details: NumericalFaultDetails) {
+    super(NumericalFaultError.describe(details));
+    this.details = details;
+  }
+
+  /** Returns a copy with more context (iteration, step kind, losses, diagnosed weights); the message is rebuilt. */
+  with(more: Partial<NumericalFaultDetails>): NumericalFaultError {
+    return new NumericalFaultError({ ...this.details, ...more });
+  }
+
+  /** The one-line message: step, what was bad, parameter group, losses. */
+  static describe(d: NumericalFaultDetails): string {
+    const where = d.iteration === undefined ? '' : ` at iteration ${d.iteration}${d.step ? ` (${d.step} step)` : ''}`;
+    const what =
+      d.kind === 'loss'
+        ? `loss '${d.name}' is ${fmt(d.value)}`
+        : `${d.kind} of '${d.name}' is ${fmt(d.value)}${d.count !== undefined && d.count > 1 ? ` (${d.count} values non-finite)` : ''}`;
+    const losses = d.losses && Object.keys(d.losses).length > 0 ? `; losses: ${Object.entries(d.losses).map(([k, v]) => `${k} = ${fmt(v)}`).join(', ')}` : '';
+    const weights =
+      d.weights && d.weights.length > 0
+        ? `; non-finite weights: ${d.weights.map((w) => `${w.group}/${w.name} (${w.count})`).join(', ')}`
+        : '';
+    return `numerical fault${where}: ${what} in parameter group '${d.group}'${losses}${weights}`;
+  }
+}
+
+/** Index of the first non-finite value in `values[from, to)`, or −1. Allocation-free; the hot-path check. */
+export function firstNonFinite(values: ArrayLike<number>, from = 0, to = values.length): number {
+  for (let k = from; k < to; k++) {
+    const x = values[k] as number;
+    // x − x is 0 for finite x and NaN for NaN/±Infinity; one compare per value.
+    if (x - x !== 0) return k;
+  }
+  return -1;
+}
+
+/** How many values of `values` are NaN or ±Infinity. */
+export function countNonFinite(values: ArrayLike<number>): number {
+  let n = 0;
+  for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) n++;
+  return n;
+}
+
+// Which parameter group each loss trains.
+const GROUP_OF_LOSS: Record<keyof StepLosses, ParameterGroup> = {
+  discriminator: 'discriminator',
+  gradientPenalty: 'discriminator',
+  generator: 'generator',
+  q: 'q',
+  prior: 'prior',
+};
+
+/**
+ * Throws a {@link NumericalFaultError} naming the iteration, the loss and its parameter group if
+ * any of `losses` is NaN or ±Infinity. Cheap: a handful of numbers already on the host.
+ */
+export function checkFiniteLosses(iteration: number, step: 'discriminator' | 'generator', losses: StepLosses): void {
+  for (const [name, value] of Object.entries(losses) as Array<[keyof StepLosses, number | undefined]>) {
+    if (value !== undefined && !Number.isFinite(value)) {
+      throw new NumericalFaultError({ kind: 'loss', group: GROUP_OF_LOSS[name], name, value, iteration, step, losses: { ...losses } as Record<string, number> });
+    }
+  }
+}
