@@ -1,0 +1,114 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { restoreCheckpoint } from '../../plugins/checkpoint/index.js';
+import type { LoadedCheckpoint } from '../../plugins/checkpoint/index.js';
+import type { StepLosses } from '../../src/core/dmganCore.js';
+import { Random } from '../../src/core/random.js';
+import { sampleLineData, type LineDatasetName } from '../../src/experiments/lines/data.js';
+import { buildLinesModel, type LineModelName } from '../../src/experiments/lines/models.js';
+import type { LinesLoopState } from '../../src/experiments/lines/run.js';
+
+/** The built CLI (`npm test` builds before vitest). */
+export const CLI = resolve('dist/cli/main.js');
+
+/** Result of a finished CLI process. */
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion. */
+export function dmgan(args: readonly string[], timeout = 90_000): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Starts the CLI and sends `signal` `delayMs` after it prints that training starts (or never,
+ * with signal null); resolves when it exits.
+ */
+export function dmganWithSignal(args: readonly string[], signal: NodeJS.Signals | null, delayMs: number, timeout = 90_000): Promise<CliResult & { signalled: boolean }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args]);
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    let armed = false;
+    const guard = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+      if (!armed && signal && stderr.includes('training')) {
+        armed = true;
+        setTimeout(() => {
+          if (child.exitCode === null && child.signalCode === null) {
+            signalled = true;
+            child.kill(signal);
+          }
+        }, delayMs);
+      }
+    });
+    child.on('close', (status, sig) => {
+      clearTimeout(guard);
+      done({ status, signal: sig, stdout, stderr, signalled });
+    });
+  });
+}
+
+/** Every file under `dir` (relative path → size and mtime), to prove nothing was written or left. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      const s = statSync(p);
+      if (s.isDirectory()) walk(p);
+      else out[relative(dir, p)] = `${s.size}:${s.mtimeMs}:${s.isFile() ? readFileSync(p).subarray(0, 64).toString('hex') : ''}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Line-run settings a CLI run was made with (to rebuild its engine in-process). */
+export interface LinesSetup {
+  dataset: LineDatasetName;
+  model: LineModelName;
+  generators: number;
+  seed: number;
+}
+
+/**
+ * Continues a checkpoint in this process for `steps` iterations exactly as the CLI's loop would
+ * (same engine, same data stream, batch 32) and returns each iteration's losses.
+ */
+export function replayLosses(setup: LinesSetup, checkpoint: LoadedCheckpoint, steps: number): StepLosses[] {
+  const core = buildLinesModel(setup.model, { generators: setup.generators, seed: setup.seed });
+  try {
+    restoreCheckpoint(core, checkpoint);
+    const loop = (checkpoint.manifest.extra as { loop: LinesLoopState }).loop;
+    const dataRng = new Random({ state: loop.dataRng });
+    const out: StepLosses[] = [];
+    for (let i = 0; i < steps; i++) {
+      const batch = tf.tensor2d(sampleLineData(setup.dataset, 32, dataRng).points, [32, 2]);
+      try {
+        out.push(core.step(batch, true).losses as StepLosses);
+      } finally {
+        batch.dispose();
+      }
+    }
+    return out;
+  } finally {
+    core.dispose();
+  }
+}
