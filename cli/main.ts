@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { CLI_BACKENDS, UsageError } from './options.js';
 import { trainLinesCommand } from './trainLines.js';
 import { registerImageCommands } from './trainImages.js';
+import { registerExportCommand } from './export.js';
+import { registerSampleCommand } from './sample.js';
 import { LINE_DATASETS } from '../src/experiments/lines/data.js';
 import { LINE_MODELS } from '../src/experiments/lines/models.js';
 
@@ -31,11 +33,15 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--checkpoint-every <n>', 'save a resumable checkpoint in <out>/checkpoints/step-<i> every n iterations (0: only on SIGINT/SIGTERM)', '0')
     .option('--keep-checkpoints <k>', 'keep the newest k checkpoints', '3')
     .option('--on-fault <mode>', 'NaN/Infinity in a loss, gradient or weight: stop | rollback (to the last checkpoint, halving the learning rates)', 'stop')
+    .option('--generator-onnx <file>', 'train this ONNX generator (generator 0; the others are re-initialised copies)')
+    .option('--discriminator-onnx <file>', 'with --generator-onnx: this ONNX discriminator (Q reads its last hidden layer or second output)')
     .option('--resume <dir>', 'continue the run whose --out was <dir> from its newest complete checkpoint (same options; --iterations may grow)')
     .action(async (opts: Record<string, unknown>) => {
       setExit(await trainLinesCommand(opts, ['dmgan', ...process.argv.slice(2)].join(' ')));
     });
   registerImageCommands(train, setExit);
+  registerExportCommand(program, setExit);
+  registerSampleCommand(program, setExit);
   return program;
 }
 

@@ -37,6 +37,8 @@ export const trainLinesSchema = z.object({
   keepCheckpoints: integer('--keep-checkpoints', 1, 'a positive integer (checkpoints kept)').default(3),
   onFault: oneOf('--on-fault', ['stop', 'rollback'] as const).default('stop'),
   resume: z.string().trim().min(1, { error: '--resume must be a non-empty path' }).optional(),
+  generatorOnnx: z.string().trim().min(1, { error: '--generator-onnx must be a non-empty path' }).optional(),
+  discriminatorOnnx: z.string().trim().min(1, { error: '--discriminator-onnx must be a non-empty path' }).optional(),
   out: z
     .string()
     .trim()

@@ -6,6 +6,7 @@ import type { LoadedCheckpoint } from '../plugins/checkpoint/index.js';
 import { handleStopSignals, NumericalFaultError } from '../plugins/faults/index.js';
 import { createTrainingProgress } from '../plugins/progress/index.js';
 import { MetricsLog, writeLinesOutputs } from './linesOutput.js';
+import { onnxLinesBuilder, onnxLinesFiles } from './onnxLines.js';
 import { parseTrainLinesOptions, UsageError } from './options.js';
 import { prepareOutDir } from './outDir.js';
 
@@ -30,7 +31,9 @@ export async function trainLinesCommand(raw: Record<string, unknown>, command: s
   const options = parseTrainLinesOptions(raw);
   const out = options.out ?? options.resume ?? `runs/lines-${options.dataset}-${options.model}-s${options.seed}`;
   // What must match for a checkpoint to continue this run (iterations may grow).
-  const runConfig = { dataset: options.dataset, model: options.model, generators: options.generators, seed: options.seed, evalEvery: options.evalEvery };
+  // ONNX models join the config only when given, so native runs and their checkpoints stay as before.
+  const onnxFiles = onnxLinesFiles(options);
+  const runConfig = { dataset: options.dataset, model: options.model, generators: options.generators, seed: options.seed, evalEvery: options.evalEvery, ...onnxFiles };
   const resumeFrom = options.resume ? await readResumable(options.resume, runConfig, options.iterations) : null;
   let backend: string;
   try {
@@ -38,6 +41,8 @@ export async function trainLinesCommand(raw: Record<string, unknown>, command: s
   } catch (error) {
     throw new UsageError(`--backend ${options.backend}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  // Bad ONNX files fail here, before the out dir is touched.
+  const build = onnxFiles ? await onnxLinesBuilder(onnxFiles, options) : undefined;
   await prepareOutDir(out);
 
   // First Ctrl-C/SIGTERM: finish the step, checkpoint, write the report, exit 0; a second one quits at once (writes are atomic).
@@ -59,6 +64,7 @@ export async function trainLinesCommand(raw: Record<string, unknown>, command: s
         seed: options.seed,
         evalEvery: options.evalEvery,
         checkpointEvery: options.checkpointEvery,
+        ...(build ? { build } : {}),
       },
       {
         onCheckpoint: async (core, loop) => {

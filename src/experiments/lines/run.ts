@@ -31,6 +31,11 @@ export interface LinesRunConfig {
   readonly yieldEvery?: number;
   /** Call `hooks.onCheckpoint` every this many iterations (0: never). Default 0. */
   readonly checkpointEvery?: number;
+  /**
+   * Builds the engine instead of `buildLinesModel(model, { generators, seed })` (e.g. around
+   * ONNX-imported models). Its samples must be 2-D points. The run disposes the engine.
+   */
+  readonly build?: () => DmganCore;
 }
 
 /**
@@ -103,7 +108,7 @@ interface EvalSnapshot {
 }
 
 /** Checks the config and fills in defaults. */
-function resolveConfig(config: LinesRunConfig): Required<LinesRunConfig> {
+function resolveConfig(config: LinesRunConfig): Required<Omit<LinesRunConfig, 'build'>> & Pick<LinesRunConfig, 'build'> {
   const full = {
     generators: 10,
     seed: 0,
@@ -172,7 +177,7 @@ export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRun
   let done = 0;
   let last: EvalSnapshot | null = null;
 
-  const core = buildLinesModel(c.model, { generators: c.generators, seed: c.seed });
+  const core = c.build ? c.build() : buildLinesModel(c.model, { generators: c.generators, seed: c.seed });
   let checkpointedAt = -1;
   try {
     const adopt = (state: LinesLoopState, what: string): void => {
