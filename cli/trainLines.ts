@@ -124,7 +124,7 @@ export async function trainLinesCommand(raw: Record<string, unknown>, command: s
   } catch (error) {
     if (!(error instanceof NumericalFaultError)) throw error;
     progress.stop();
-    const kept = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint.dir} (untouched)` : 'no checkpoint was written';
+    const kept = lastCheckpoint ? `the newest checkpoint, ${lastCheckpoint.dir}, is untouched` : 'no checkpoint was written';
     process.stderr.write(`dmgan: ${error.message}\ndmgan: training stopped; ${kept}\n`);
     return EXIT_NUMERICAL_FAULT;
   } finally {

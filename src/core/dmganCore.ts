@@ -158,7 +158,12 @@ export class DmganCore {
       losses = kind === 'generator' ? this.#generatorStep(real, readLosses) : this.#criticStep(real, readLosses);
     } catch (error) {
       if (!(error instanceof NumericalFaultError)) throw error;
-      throw error.with({ iteration: this.#iteration + 1, step: kind, weights: this.nonFiniteWeights() });
+      const weights = this.nonFiniteWeights();
+      const first = weights[0];
+      const fault = error.with({ iteration: this.#iteration + 1, step: kind, weights });
+      // A bad gradient or loss is a symptom when some weight is already non-finite: name that weight's group as the cause.
+      if (!first || error.details.kind === 'weight') throw fault;
+      throw fault.with({ kind: 'weight', group: first.group, name: first.name, value: first.value, count: first.count, via: `${error.details.kind} of '${error.details.name}' in group '${error.details.group}'` });
     }
     this.#iteration += 1;
     return { iteration: this.#iteration, kind, losses };
@@ -305,17 +310,18 @@ export class DmganCore {
    * Every variable holding NaN/±Infinity, with its parameter group (a diagnosis for fault
    * reports: reads all weights, so only called once something is already wrong).
    */
-  nonFiniteWeights(): Array<{ group: ParameterGroup; name: string; count: number }> {
+  nonFiniteWeights(): Array<{ group: ParameterGroup; name: string; count: number; value: number }> {
     const groups: Array<[ParameterGroup, readonly tf.Variable[]]> = [
       ['generator', [...this.ensemble.trainableVariables, ...this.ensemble.stateVariables]],
       ['discriminator', [...this.critic.trainableVariables, ...(this.critic.stateVariables ?? [])]],
       ['q', [...(this.qHead?.trainableVariables ?? []), ...(this.qHead?.stateVariables ?? [])]],
     ];
-    const found: Array<{ group: ParameterGroup; name: string; count: number }> = [];
+    const found: Array<{ group: ParameterGroup; name: string; count: number; value: number }> = [];
     for (const [group, vars] of groups) {
       for (const v of vars) {
-        const count = countNonFinite(v.dataSync() as Float32Array);
-        if (count > 0) found.push({ group, name: v.name, count });
+        const values = v.dataSync() as Float32Array;
+        const count = countNonFinite(values);
+        if (count > 0) found.push({ group, name: v.name, count, value: values[firstNonFinite(values)] as number });
       }
     }
     return found;

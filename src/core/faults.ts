@@ -23,6 +23,8 @@ export interface NumericalFaultDetails {
   step?: 'discriminator' | 'generator';
   /** The step's losses (as read when the fault was found; may themselves be NaN). */
   losses?: Record<string, number>;
+  /** How the fault surfaced when that was not the weight itself (e.g. "gradient of 'd/w0' in group 'discriminator'"). */
+  via?: string;
   /** Other variables found non-finite while diagnosing (e.g. the weights that caused NaN gradients). */
   weights?: Array<{ group: ParameterGroup; name: string; count: number }>;
 }
@@ -60,7 +62,8 @@ export class NumericalFaultError extends Error {
       d.weights && d.weights.length > 0
         ? `; non-finite weights: ${d.weights.map((w) => `${w.group}/${w.name} (${w.count})`).join(', ')}`
         : '';
-    return `numerical fault${where}: ${what} in parameter group '${d.group}'${losses}${weights}`;
+    const via = d.via ? ` (surfaced as the ${d.via})` : '';
+    return `numerical fault${where}: ${what} in parameter group '${d.group}'${via}${losses}${weights}`;
   }
 }
 

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadNewestCheckpoint } from '../../plugins/checkpoint/index.js';
+import { CLI, dmgan, dmganWithSignal } from './helpers.js';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'dmgan-signals-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// No periodic checkpoints: the one written is the stop signal's.
+const run = (out: string): string[] => ['train', 'lines', '--backend', 'cpu', '--iterations', '1000000', '--eval-every', '500000', '--out', out];
+
+describe('SIGINT / SIGTERM', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal}: finishes the step, writes a loadable checkpoint, prints its path, exits 0; --resume continues from it`, { timeout: 120_000 }, async () => {
+      const out = join(tmp, signal);
+      const r = await dmganWithSignal(run(out), signal, 1500);
+      expect(r.signalled).toBe(true);
+      expect(r.status).toBe(0);
+      const printed = /checkpoint: (\S+)/.exec(r.stdout)?.[1];
+      expect(printed).toBeDefined();
+      expect(r.stderr).toMatch(new RegExp(`${signal}: finishing the current step`));
+      const newest = await loadNewestCheckpoint(out);
+      expect(newest.dir).toBe(printed);
+      expect(newest.skipped).toEqual([]);
+      const at = newest.checkpoint.manifest.counters.iteration;
+      expect(at).toBeGreaterThan(0);
+      expect(readFileSync(join(out, 'checkpoints', 'latest'), 'utf8').trim()).toBe(`step-${at}`);
+      expect((JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { iterations: number }).iterations).toBe(at);
+      // No temporary files anywhere.
+      const all = readdirSync(out, { recursive: true }).map(String);
+      expect(all.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      if (signal === 'SIGINT') {
+        const resumed = dmgan(['train', 'lines', '--backend', 'cpu', '--iterations', String(at + 12), '--eval-every', '500000', '--resume', out]);
+        expect(resumed.status).toBe(0);
+        expect(resumed.stderr).toContain(`resumed from ${printed} at iteration ${at}`);
+      }
+    });
+  }
+
+  it('a second SIGINT exits at once (130) and leaves the checkpoints loadable', { timeout: 120_000 }, async () => {
+    const out = join(tmp, 'twice');
+    const args = ['train', 'lines', '--backend', 'cpu', '--iterations', '1000000', '--eval-every', '500000', '--checkpoint-every', '5', '--out', out];
+    const r = await new Promise<{ status: number | null }>((done) => {
+      const child = spawn(process.execPath, [CLI, ...args]);
+      let armed = false;
+      child.stderr.setEncoding('utf8').on('data', (c: string) => {
+        if (armed || !c.includes('training')) return;
+        armed = true;
+        setTimeout(() => {
+          child.kill('SIGINT');
+          setTimeout(() => child.kill('SIGINT'), 20);
+        }, 1500);
+      });
+      child.on('close', (status) => done({ status }));
+    });
+    expect(r.status).toBe(130);
+    const newest = await loadNewestCheckpoint(out);
+    expect(newest.checkpoint.manifest.counters.iteration).toBeGreaterThan(0);
+  });
+});
