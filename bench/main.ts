@@ -6,6 +6,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
 import { LINES_DEFAULT, linesVariants, measureLines, type LinesVariant } from './lines.js';
 import type { Measurement, Schedule } from './measure.js';
 import { linePlotSvg } from './plot.js';
+import { formatOnnx, measureOnnx } from './onnx.js';
 
 /** PyTorch peer figures (BASELINES.md, 2 cores): ms per iteration. */
 const PEER = {
@@ -26,7 +27,7 @@ interface Row {
 
 const program = new Command('bench')
   .description('dmgan training benchmarks (DESIGN.md workloads), median of repeats after warm-up')
-  .option('--workload <name>', 'lines', 'lines')
+  .option('--workload <name>', 'lines | onnx', 'lines')
   .option('--backend <names>', 'comma-separated: wasm,cpu', 'wasm')
   .option('--iterations <n>', 'timed iterations per repeat', '600')
   .option('--repeats <n>', 'timed repeats (median reported)', '3')
@@ -37,9 +38,18 @@ const program = new Command('bench')
   .parse();
 
 const opts = program.opts<{ workload: string; backend: string; iterations: string; repeats: string; warmup: string; variants: string; json?: string; report?: string }>();
-if (opts.workload !== 'lines') {
-  process.stderr.write(`bench: --workload must be lines (got '${opts.workload}')\n`);
+if (opts.workload !== 'lines' && opts.workload !== 'onnx') {
+  process.stderr.write(`bench: --workload must be lines or onnx (got '${opts.workload}')\n`);
   process.exit(2);
+}
+if (opts.workload === 'onnx') {
+  // ONNX import and forward cost: one measurement on the first backend, then exit.
+  const backend = opts.backend.split(',')[0]?.trim() ?? 'wasm';
+  await initEngine(backend as 'wasm');
+  const result = await measureOnnx({ repeats: Math.max(Number(opts.repeats), 1) });
+  process.stdout.write(formatOnnx(result, backend));
+  if (opts.json) await writeJsonAtomic(opts.json, { workload: 'onnx', backend, node: process.version, ...result });
+  process.exit(0);
 }
 const schedule: Schedule = { warmup: Number(opts.warmup), iterations: Number(opts.iterations), repeats: Number(opts.repeats) };
 for (const [k, v] of Object.entries(schedule)) {
