@@ -152,10 +152,12 @@ export const CHECKPOINT_SUBDIR = CHECKPOINTS_DIR;
 async function readResumable(dir: string, config: Record<string, unknown>, iterations: number) {
   let found;
   try {
-    found = await loadNewestCheckpoint(dir, (s) => process.stderr.write(`dmgan: warning: skipping checkpoint ${s.dir}: ${s.reason}\n`));
+    found = await loadNewestCheckpoint(dir);
   } catch (error) {
     throw new UsageError(`--resume ${dir}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  // Newer checkpoints that were partial (a kill mid-write) or corrupt: said once an older one was found.
+  for (const s of found.skipped) process.stderr.write(`dmgan: warning: skipping checkpoint ${s.dir}: ${s.reason}\n`);
   const checkpoint = found.checkpoint;
   const extra = checkpoint.manifest.extra as { config?: Record<string, unknown>; loop?: LinesLoopState; learningRateScale?: number };
   if (!extra.config || !extra.loop) throw new UsageError(`--resume ${dir}: the checkpoint was not written by 'dmgan train lines'`);

@@ -7,7 +7,7 @@ import type { CriticModule } from './modules.js';
 import type { LearnedPrior } from './prior.js';
 import type { QHeadModule } from './qHead.js';
 import { VariableAdam } from './optim/variableAdam.js';
-import { countNonFinite, firstNonFinite, NumericalFaultError, type ParameterGroup } from './faults.js';
+import { checkRealBatch, countNonFinite, firstNonFinite, InvalidBatchError, NumericalFaultError, type ParameterGroup } from './faults.js';
 import { Random, type RandomState } from './random.js';
 
 /** Optimiser settings of the three trained parts; defaults are the reference's. */
@@ -147,11 +147,14 @@ export class DmganCore {
    * One iteration: a critic step or, every (discriminatorSteps + 1)-th, a generator step.
    * @param real a batch of real samples [B, ...] (consumed by both kinds of step).
    * @param readLosses read the losses back to numbers (a device sync); off on the hot path.
+   * @throws InvalidBatchError for an empty, non-float32 or non-finite batch, or one whose
+   *   sample shape differs from the generators'.
    * @throws NumericalFaultError when a weight, gradient or the prior's input is NaN/±Infinity;
    *   it names the iteration, the step's losses and every non-finite weight. Nothing of the
    *   failing step is applied to the weights, optimisers or counters.
    */
   step(real: tf.Tensor, readLosses = true): StepResult {
+    checkRealBatch(real);
     const kind = this.nextIsGeneratorStep ? 'generator' : 'discriminator';
     let losses: StepLosses | null;
     try {
@@ -202,6 +205,9 @@ export class DmganCore {
     const penalty = this.loss.gradientPenalty;
     return tidyValue(() => {
       const { samples: fake } = this.generate(batch, { training: true });
+      if (fake.shape.slice(1).join(',') !== real.shape.slice(1).join(',')) {
+        throw new InvalidBatchError(`the real batch has samples of shape [${real.shape.slice(1).join(', ')}], the generators make [${fake.shape.slice(1).join(', ')}]`);
+      }
       const alpha = penalty ? tf.tensor2d(this.#alphaRng.uniformArray(batch), [batch, 1]) : null;
       const alphaShaped = alpha ? tf.reshape(alpha, [batch, ...real.shape.slice(1).map(() => 1)]) : null;
       let gp: tf.Scalar | null = null;
