@@ -62,6 +62,8 @@ export { plainCritic, plainGenerator } from '../adapters/functions/index.js';
 export type { PlainCritic, PlainGenerator } from '../adapters/functions/index.js';
 export { importOnnx, OnnxModel, OnnxImportError } from '../adapters/onnx/index.js';
 export type { CloneOptions, CriticBinding, ImportOnnxOptions, RunOptions } from '../adapters/onnx/index.js';
+export { exportOnnx, buildOnnxExport } from '../adapters/onnx/export/index.js';
+export type { ExportOnnxInfo, ExportOnnxOptions } from '../adapters/onnx/export/index.js';
 
 // Checkpoints.
 export { saveCheckpoint, loadCheckpoint, restoreCheckpoint } from '../plugins/checkpoint/index.js';
