@@ -29,9 +29,16 @@ export function dmgan(args: readonly string[], timeout = 90_000): CliResult {
 
 /**
  * Starts the CLI and sends `signal` `delayMs` after it prints that training starts (or never,
- * with signal null); resolves when it exits.
+ * with signal null) and, when `ready` is given, once `ready()` (polled every 10 ms) holds;
+ * resolves when it exits.
  */
-export function dmganWithSignal(args: readonly string[], signal: NodeJS.Signals | null, delayMs: number, timeout = 90_000): Promise<CliResult & { signalled: boolean }> {
+export function dmganWithSignal(
+  args: readonly string[],
+  signal: NodeJS.Signals | null,
+  delayMs: number,
+  timeout = 90_000,
+  ready?: () => boolean,
+): Promise<CliResult & { signalled: boolean }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [CLI, ...args]);
     let stdout = '';
@@ -44,12 +51,19 @@ export function dmganWithSignal(args: readonly string[], signal: NodeJS.Signals 
       stderr += c;
       if (!armed && signal && stderr.includes('training')) {
         armed = true;
-        setTimeout(() => {
+        const fire = (): void => {
           if (child.exitCode === null && child.signalCode === null) {
             signalled = true;
             child.kill(signal);
           }
-        }, delayMs);
+        };
+        const poll = setInterval(() => {
+          if (child.exitCode !== null || child.signalCode !== null) clearInterval(poll);
+          else if (!ready || ready()) {
+            clearInterval(poll);
+            setTimeout(fire, delayMs);
+          }
+        }, 10);
       }
     });
     child.on('close', (status, sig) => {
