@@ -54,7 +54,7 @@ for (const [name, rs] of groups) {
   }
   if (rs.length > 1) {
     lines.push(
-      `| **${name} median** | ${rs.map((r) => r.seed).join(',')} | ${median(rs.map((r) => r.iterations))} | **${f(median(rs.map((r) => r.off_manifold_rate)), 3)}** | **${f(median(rs.map((r) => r.segment_jsd ?? NaN)), 2)}** | **${median(rs.map((r) => r.effective_generators))}** | ${f(median(rs.map((r) => r.energy_distance)), 3)} | ${f(median(rs.map((r) => massOn(r, 0))), 3)} | |`,
+      `| **${name} median** | ${rs.map((r) => r.seed).join(',')} | ${median(rs.map((r) => r.iterations))} | **${f(median(rs.map((r) => r.off_manifold_rate)), 3)}** | **${f(median(rs.map((r) => r.segment_jsd ?? NaN)), 2)}** | **${median(rs.map((r) => r.effective_generators))}** | ${f(median(rs.map((r) => r.energy_distance)), 3)} | ${rs.every((r) => massOn(r, 0) !== null) ? f(median(rs.map((r) => massOn(r, 0) as number)), 3) : 'n/a'} | |`,
     );
   }
 }
