@@ -100,6 +100,12 @@ describe('SIGKILL at random moments', () => {
       const steps = Math.min(REPLAY, ITERATIONS - at);
       expect(replayLosses(SETUP, newest.checkpoint, steps)).toEqual(refLosses.slice(at + 1, at + 1 + steps));
       figures.identical += 1;
+      if (at === ITERATIONS) {
+        // Killed after its last checkpoint (during the final evaluation): that chain is done.
+        figures.completedRuns += 1;
+        chain += 1;
+        dir = join(tmp, `chain-${chain}`);
+      }
     }
     // Finish the last chain without kills: it must end exactly where the reference ended.
     const end = await dmganWithSignal(args(dir, existsSync(join(dir, 'checkpoints'))), null, 0);
