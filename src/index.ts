@@ -66,5 +66,9 @@ export { exportOnnx, buildOnnxExport } from '../adapters/onnx/export/index.js';
 export type { ExportOnnxInfo, ExportOnnxOptions } from '../adapters/onnx/export/index.js';
 
 // Checkpoints.
-export { saveCheckpoint, loadCheckpoint, restoreCheckpoint } from '../plugins/checkpoint/index.js';
-export type { CheckpointManifest, LoadedCheckpoint } from '../plugins/checkpoint/index.js';
+export { saveCheckpoint, loadCheckpoint, restoreCheckpoint, CheckpointError, saveRotatingCheckpoint, loadNewestCheckpoint } from '../plugins/checkpoint/index.js';
+export type { CheckpointErrorCode, CheckpointManifest, LoadedCheckpoint, NewestCheckpoint } from '../plugins/checkpoint/index.js';
+
+// Faults: what a step throws for bad numbers or bad batches.
+export { NumericalFaultError, InvalidBatchError } from './core/faults.js';
+export type { NumericalFaultDetails, ParameterGroup } from './core/faults.js';
