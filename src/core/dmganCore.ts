@@ -98,6 +98,8 @@ export class DmganCore {
   #latentRng: Random;
   #alphaRng: Random;
   #idsRng: Random;
+  // Public sampling draws from its own stream, so sampling mid-training never shifts training.
+  readonly #sampleRng: Random;
 
   constructor(parts: DmganCoreParts) {
     this.latentDim = parts.latentDim;
@@ -126,6 +128,7 @@ export class DmganCore {
     this.#latentRng = root.fork('latent');
     this.#alphaRng = root.fork('alpha');
     this.#idsRng = root.fork('ids');
+    this.#sampleRng = root.fork('sample');
   }
 
   /** Iterations done so far (critic and generator steps). */
@@ -181,22 +184,27 @@ export class DmganCore {
 
   /**
    * Draws `count` samples: ids from the prior (or all from `generator`), grouped by generator.
-   * Returns the samples and each sample's generator id.
+   * Returns the samples and each sample's generator id. Ids and latents come from `options.rng`,
+   * else from a sampling stream of the engine's own that training never reads.
    */
   generate(count: number, options: { generator?: number; training?: boolean; rng?: Random } = {}): { samples: tf.Tensor; ids: Int32Array } {
-    const rng = options.rng ?? this.#latentRng;
+    const rng = options.rng ?? this.#sampleRng;
+    return this.#generateWith(count, options.generator, options.training ?? false, rng, rng);
+  }
+
+  #generateWith(count: number, generator: number | undefined, training: boolean, latentRng: Random, idsRng: Random): { samples: tf.Tensor; ids: Int32Array } {
     let ids: Int32Array;
-    if (options.generator !== undefined) {
-      const g = options.generator;
+    if (generator !== undefined) {
+      const g = generator;
       if (!Number.isInteger(g) || g < 0 || g >= this.ensemble.size) {
         throw new RangeError(`generator must be an integer in [0, ${this.ensemble.size}), got ${g}`);
       }
       ids = new Int32Array(count).fill(g);
     } else {
-      ids = this.prior.sample(count, this.#idsRng);
+      ids = this.prior.sample(count, idsRng);
     }
     const routing = routeIds(ids, this.ensemble.size);
-    const samples = tf.tidy(() => this.ensemble.generateGrouped(this.sampleLatents(count, rng), routing.counts, options.training ?? false));
+    const samples = tf.tidy(() => this.ensemble.generateGrouped(this.sampleLatents(count, latentRng), routing.counts, training));
     return { samples, ids: routing.ids };
   }
 
@@ -204,7 +212,7 @@ export class DmganCore {
     const batch = real.shape[0] as number;
     const penalty = this.loss.gradientPenalty;
     return tidyValue(() => {
-      const { samples: fake } = this.generate(batch, { training: true });
+      const { samples: fake } = this.#generateWith(batch, undefined, true, this.#latentRng, this.#idsRng);
       if (fake.shape.slice(1).join(',') !== real.shape.slice(1).join(',')) {
         throw new InvalidBatchError(`the real batch has samples of shape [${real.shape.slice(1).join(', ')}], the generators make [${fake.shape.slice(1).join(', ')}]`);
       }

@@ -9,18 +9,41 @@ export interface Routing {
   counts: Int32Array;
 }
 
-/** Groups ids by generator (a counting sort): the batch order the routed ensemble computes in. */
-export function routeIds(ids: ArrayLike<number>, n: number): Routing {
+/** Samples per generator; rejects ids outside [0, n), naming the position. */
+function countIds(ids: ArrayLike<number>, n: number): Int32Array {
   const counts = new Int32Array(n);
   for (let i = 0; i < ids.length; i++) {
     const g = ids[i] as number;
-    if (!(g >= 0 && g < n && Number.isInteger(g))) throw new RangeError(`generator id ${g} at position ${i} is outside [0, ${n})`);
+    if (!(Number.isInteger(g) && g >= 0 && g < n)) throw new RangeError(`generator id ${g} at position ${i} is outside [0, ${n})`);
     counts[g] = (counts[g] as number) + 1;
   }
+  return counts;
+}
+
+/** Groups ids by generator (a counting sort): the batch order the routed ensemble computes in. */
+export function routeIds(ids: ArrayLike<number>, n: number): Routing {
+  const counts = countIds(ids, n);
   const sorted = new Int32Array(ids.length);
   let k = 0;
   for (let g = 0; g < n; g++) for (let c = 0; c < (counts[g] as number); c++) sorted[k++] = g;
   return { ids: sorted, counts };
+}
+
+/** For ids in caller order: the grouped order, its inverse, and group sizes. */
+export function groupOrder(ids: ArrayLike<number>, n: number): { order: Int32Array; inverse: Int32Array; counts: Int32Array } {
+  const counts = countIds(ids, n);
+  const offsets = new Int32Array(n);
+  for (let g = 1; g < n; g++) offsets[g] = (offsets[g - 1] as number) + (counts[g - 1] as number);
+  const order = new Int32Array(ids.length);
+  const inverse = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const g = ids[i] as number;
+    const k = offsets[g] as number;
+    offsets[g] = k + 1;
+    order[k] = i;
+    inverse[i] = k;
+  }
+  return { order, inverse, counts };
 }
 
 /** What the training engine needs of a set of generators, fused or not. */
@@ -75,19 +98,7 @@ export class GeneratorEnsemble implements EnsembleModule {
     const batch = z.shape[0];
     if (ids.length !== batch) throw new RangeError(`generate: ${ids.length} generator ids for a batch of ${batch} latents`);
     return tf.tidy(() => {
-      const { counts } = routeIds(ids, this.size);
-      // order[k] = original row of the k-th grouped sample; the inverse puts outputs back.
-      const offsets = new Int32Array(this.size);
-      for (let g = 1; g < this.size; g++) offsets[g] = (offsets[g - 1] as number) + (counts[g - 1] as number);
-      const order = new Int32Array(batch);
-      const inverse = new Int32Array(batch);
-      for (let i = 0; i < batch; i++) {
-        const g = ids[i] as number;
-        const k = offsets[g] as number;
-        offsets[g] = k + 1;
-        order[k] = i;
-        inverse[i] = k;
-      }
+      const { order, inverse, counts } = groupOrder(ids, this.size);
       const grouped = this.generateGrouped(tf.gather(z, tf.tensor1d(order, 'int32')) as tf.Tensor2D, counts, training);
       return tf.gather(grouped, tf.tensor1d(inverse, 'int32'));
     });

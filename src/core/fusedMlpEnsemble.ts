@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EnsembleModule } from './ensemble.js';
+import { groupOrder, type EnsembleModule } from './ensemble.js';
 import { activate, type ActivationName } from './nn/activations.js';
 import type { MlpGenerator } from './nn/mlp.js';
 import { uniqueName } from './nn/dense.js';
@@ -141,26 +141,4 @@ export class FusedMlpEnsemble implements EnsembleModule {
   dispose(): void {
     for (const v of this.trainableVariables) v.dispose();
   }
-}
-
-/** For ids in caller order: the grouped order, its inverse, and group sizes. */
-export function groupOrder(ids: ArrayLike<number>, n: number): { order: Int32Array; inverse: Int32Array; counts: Int32Array } {
-  const counts = new Int32Array(n);
-  for (let i = 0; i < ids.length; i++) {
-    const g = ids[i] as number;
-    if (!(Number.isInteger(g) && g >= 0 && g < n)) throw new RangeError(`generator id ${g} at position ${i} is outside [0, ${n})`);
-    counts[g] = (counts[g] as number) + 1;
-  }
-  const offsets = new Int32Array(n);
-  for (let g = 1; g < n; g++) offsets[g] = (offsets[g - 1] as number) + (counts[g - 1] as number);
-  const order = new Int32Array(ids.length);
-  const inverse = new Int32Array(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    const g = ids[i] as number;
-    const k = offsets[g] as number;
-    offsets[g] = k + 1;
-    order[k] = i;
-    inverse[i] = k;
-  }
-  return { order, inverse, counts };
 }

@@ -87,6 +87,17 @@ describe('DmganCore training schedule (line experiment configuration)', () => {
     expect(tf.memory().numTensors).toBe(baseline);
   }, 120_000);
 
+  it('samples without moving the training streams: sampling mid-run leaves the losses unchanged', () => {
+    const a = buildLinesModel('dmwgan-pl', { seed: 10 });
+    const b = buildLinesModel('dmwgan-pl', { seed: 10 });
+    const first = run(a, 7, 5);
+    expect(run(b, 7, 5)).toEqual(first);
+    tf.dispose(b.generate(300).samples);
+    expect(run(b, 7, 6)).toEqual(run(a, 7, 6));
+    a.dispose();
+    b.dispose();
+  });
+
   it('samples from the prior or from one chosen generator', () => {
     const core = buildLinesModel('dmwgan', { seed: 8 });
     const all = core.generate(500);
