@@ -41,6 +41,11 @@ export interface DmganCoreParts {
   /** Latent distribution: U(−1, 1) as the reference (default) or N(0, 1). */
   latent?: 'uniform' | 'normal';
   seed?: number;
+  /**
+   * Use the critic's closed-form WGAN-GP gradients when it has them (default true); false
+   * always differentiates the critic with autodiff (the reference path the tests compare with).
+   */
+  closedFormCritic?: boolean;
 }
 
 /** Losses of one iteration, as numbers. */
@@ -91,6 +96,8 @@ export class DmganCore {
   readonly qWeight: number;
   readonly discriminatorSteps: number;
   readonly latent: 'uniform' | 'normal';
+  /** Whether critic steps may use the critic's closed-form gradients (see {@link DmganCoreParts}). */
+  readonly closedFormCritic: boolean;
   readonly optimizers: { generator: VariableAdam; discriminator: VariableAdam; q: VariableAdam };
   readonly optimizerSettings: OptimizerSettings;
   #iteration = 0;
@@ -111,6 +118,7 @@ export class DmganCore {
     this.qWeight = parts.qWeight ?? 1;
     this.discriminatorSteps = parts.discriminatorSteps ?? 5;
     this.latent = parts.latent ?? 'uniform';
+    this.closedFormCritic = parts.closedFormCritic ?? true;
     if (!Number.isInteger(this.discriminatorSteps) || this.discriminatorSteps < 0) {
       throw new RangeError(`discriminatorSteps must be an integer ≥ 0, got ${this.discriminatorSteps}`);
     }
@@ -220,7 +228,12 @@ export class DmganCore {
       const alphaShaped = alpha ? tf.reshape(alpha, [batch, ...real.shape.slice(1).map(() => 1)]) : null;
       let gp: tf.Scalar | null = null;
       const vars = this.critic.trainableVariables;
-      const { value, grads } = tf.variableGrads(() => {
+      const closedForm =
+        this.closedFormCritic && penalty && alpha && this.loss.wasserstein && this.critic.wassersteinGradients
+          ? this.critic.wassersteinGradients({ real, fake, alpha, penalty })
+          : null;
+      if (closedForm) gp = closedForm.penalty;
+      const { value, grads } = closedForm ? { value: closedForm.loss, grads: closedForm.grads } : tf.variableGrads(() => {
         const realScore = this.critic.apply(real, true).score;
         const fakeScore = this.critic.apply(fake, true).score;
         let total = this.loss.discriminatorLoss(realScore, fakeScore);

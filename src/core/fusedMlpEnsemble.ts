@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { matMulFast } from '../engine/matmul.js';
 import { groupOrder, type EnsembleModule } from './ensemble.js';
 import { activate, type ActivationName } from './nn/activations.js';
 import type { MlpGenerator } from './nn/mlp.js';
@@ -70,30 +71,49 @@ export class FusedMlpEnsemble implements EnsembleModule {
       for (let g = 0; g < this.size; g++) if ((counts[g] as number) > 0) active.push(g);
       if (active.length === 1) return this.#applyOne(active[0] as number, z);
       const width = Math.max(...active.map((g) => counts[g] as number));
-      // Padded layout [n, width]: row (g, j) reads grouped row offset_g + j; padding reads row 0.
-      const padIndex = new Int32Array(this.size * width);
+      // Row i of the grouped batch sits at keepIndex[i] of the padded layout.
       const keepIndex = new Int32Array(z.shape[0]);
-      let offset = 0;
       let k = 0;
       for (let g = 0; g < this.size; g++) {
-        const c = counts[g] as number;
-        for (let j = 0; j < c; j++) {
-          padIndex[g * width + j] = offset + j;
-          keepIndex[k++] = g * width + j;
-        }
-        offset += c;
+        for (let j = 0; j < (counts[g] as number); j++) keepIndex[k++] = g * width + j;
       }
-      let h: tf.Tensor = tf.reshape(tf.gather(z, tf.tensor1d(padIndex, 'int32')), [this.size, width, -1]);
+      const rows = z.shape[0];
+      let h: tf.Tensor = tf.reshape(this.#padRows(z, counts, width), [this.size, width, -1]);
       h = this.#layers(h, (l) => this.kernels[l] as tf.Tensor, (l) => this.biases[l] as tf.Tensor);
       const flat = tf.reshape(h, [this.size * width, -1]);
-      const rows = z.shape[0];
-      if (!training || rows * this.size * width > SELECTION_MATMUL_LIMIT) return tf.gather(flat, tf.tensor1d(keepIndex, 'int32'));
-      // Training: pick rows with a 0/1 matrix product. Gather's gradient needs
-      // UnsortedSegmentSum, which the wasm backend lacks, and at these sizes one matMul is as cheap.
+      if (rows * this.size * width > SELECTION_MATMUL_LIMIT) return tf.gather(flat, tf.tensor1d(keepIndex, 'int32'));
+      // Pick rows with a 0/1 matrix product: exact, cheaper than GatherV2 on wasm, and its
+      // gradient needs no UnsortedSegmentSum.
       const select = new Float32Array(rows * this.size * width);
       for (let i = 0; i < rows; i++) select[i * this.size * width + (keepIndex[i] as number)] = 1;
       return tf.matMul(tf.tensor2d(select, [rows, this.size * width]), flat);
     });
+  }
+
+  /**
+   * Grouped rows → the padded layout [n·width, d]: row g·width + j is group g's j-th row, and
+   * padding rows are zero. A 0/1 matrix product copies rows exactly (x·1 + Σ 0·y = x) and is
+   * ~10× cheaper than GatherV2 on wasm at these sizes; large batches gather instead.
+   */
+  #padRows(z: tf.Tensor2D, counts: ArrayLike<number>, width: number): tf.Tensor {
+    const rows = z.shape[0];
+    const padded = this.size * width;
+    const source = new Int32Array(padded).fill(-1);
+    let offset = 0;
+    for (let g = 0; g < this.size; g++) {
+      const c = counts[g] as number;
+      for (let j = 0; j < c; j++) source[g * width + j] = offset + j;
+      offset += c;
+    }
+    if (rows * padded > SELECTION_MATMUL_LIMIT) {
+      // Padding reads row 0; its outputs are dropped and get no gradient.
+      return tf.gather(z, tf.tensor1d(source.map((r) => Math.max(r, 0)), 'int32'));
+    }
+    const select = new Float32Array(padded * rows);
+    source.forEach((r, i) => {
+      if (r >= 0) select[i * rows + r] = 1;
+    });
+    return tf.matMul(tf.tensor2d(select, [padded, rows]), z);
   }
 
   /** Samples for arbitrary latents and ids, in the caller's order. */
@@ -114,7 +134,7 @@ export class FusedMlpEnsemble implements EnsembleModule {
     let h = x;
     const last = this.kernels.length - 1;
     for (let l = 0; l <= last; l++) {
-      h = tf.add(tf.matMul(h, kernel(l)), bias(l));
+      h = tf.add(matMulFast(h, kernel(l)), bias(l));
       h = activate(h, l === last ? this.#outputActivation : this.#activation);
     }
     return h;

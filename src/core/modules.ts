@@ -1,4 +1,4 @@
-import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { NamedTensorMap, Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 
 /**
  * The small interface every model dmgan trains is reduced to. Adapters turn tfjs-layers
@@ -33,5 +33,32 @@ export interface CriticOutput {
 /** A discriminator (critic) that also exposes its hidden features. */
 export interface CriticModule extends Module {
   apply(x: Tensor, training: boolean): CriticOutput;
+  /**
+   * Optional closed form of a WGAN-GP critic step's gradients, for critics where it is much
+   * cheaper than autodiff's second-order pass (see {@link WassersteinGradientsInput}). Returns
+   * null when it does not apply; the engine then differentiates `apply` as usual.
+   */
+  wassersteinGradients?(input: WassersteinGradientsInput): WassersteinGradients | null;
+}
 
+/** A WGAN-GP critic step's data: the loss is mean(D(fake)) − mean(D(real)) + weight·GP. */
+export interface WassersteinGradientsInput {
+  /** Real batch [B, ...]. */
+  readonly real: Tensor;
+  /** Generated batch, same shape. */
+  readonly fake: Tensor;
+  /** Interpolation weights [B, 1]: x̂ = alpha·real + (1 − alpha)·fake. */
+  readonly alpha: Tensor;
+  /** Gradient penalty as `gradientPenalty` (src/losses) defines it. */
+  readonly penalty: { readonly weight: number; readonly mode: 'one-sided' | 'two-sided' };
+}
+
+/** What {@link CriticModule.wassersteinGradients} returns. */
+export interface WassersteinGradients {
+  /** The whole critic loss, penalty included (weighted). */
+  readonly loss: Scalar;
+  /** The unweighted gradient penalty. */
+  readonly penalty: Scalar;
+  /** d loss / d variable for every trainable variable, by variable name. */
+  readonly grads: NamedTensorMap;
 }

@@ -2,17 +2,19 @@
 // must be registered after it, or they would be overwritten.
 import '@tensorflow/tfjs-layers';
 import { registerGradientFixes } from './gradients/index.js';
+import { installLeanClone } from './leanClone.js';
 import { registerConv2dBackpropFilterWasm } from './kernels/conv2dBackpropFilterWasm.js';
 import { registerUnsortedSegmentSumWasm } from './kernels/unsortedSegmentSumWasm.js';
 
 /**
  * Makes the tfjs engine fit for WGAN-GP: all gradients registered, second-order-correct
- * activation and comparison gradients, and the wasm kernels `Conv2DBackpropFilter` and
- * `UnsortedSegmentSum` (gather's gradient).
+ * activation and comparison gradients, the wasm kernels `Conv2DBackpropFilter` and
+ * `UnsortedSegmentSum` (gather's gradient), and the engine's clone without an Identity kernel.
  * Idempotent and cheap; call it before building losses that need second-order gradients.
  */
 export function registerEngineFixes(): void {
   registerGradientFixes();
   registerConv2dBackpropFilterWasm();
   registerUnsortedSegmentSumWasm();
+  installLeanClone();
 }

@@ -6,3 +6,4 @@ export { registerEngineFixes } from './fixes.js';
 export { registerGradientFixes, gradientFixes } from './gradients/index.js';
 export { registerConv2dBackpropFilterWasm, conv2dBackpropFilterWasmConfig } from './kernels/conv2dBackpropFilterWasm.js';
 export { registerUnsortedSegmentSumWasm, unsortedSegmentSumWasmConfig } from './kernels/unsortedSegmentSumWasm.js';
+export { matMulFast } from './matmul.js';

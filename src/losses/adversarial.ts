@@ -12,6 +12,11 @@ export interface AdversarialLoss {
   generatorLoss(fakeScore: tf.Tensor): tf.Scalar;
   /** A gradient penalty on interpolates, added to the critic loss with this weight. */
   readonly gradientPenalty?: { weight: number; mode: 'one-sided' | 'two-sided' };
+  /**
+   * True when the critic loss is exactly mean(fake) − mean(real) (plus the penalty): critics
+   * with a closed-form gradient for that loss may then skip autodiff.
+   */
+  readonly wasserstein?: boolean;
 }
 
 /** WGAN: critic minimises E[D(fake)] − E[D(real)], generator −E[D(fake)]; gradient penalty weight 10. */
@@ -22,6 +27,7 @@ export function wganLoss(options: { penaltyWeight?: number; penalty?: 'one-sided
     discriminatorLoss: (real, fake) => tf.sub(tf.mean(fake), tf.mean(real)) as tf.Scalar,
     generatorLoss: (fake) => tf.neg(tf.mean(fake)) as tf.Scalar,
     gradientPenalty: { weight: options.penaltyWeight ?? 10, mode },
+    wasserstein: true,
   };
 }
 

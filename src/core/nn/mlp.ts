@@ -1,8 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { CriticModule, CriticOutput, GeneratorModule } from '../modules.js';
+import type { CriticModule, CriticOutput, GeneratorModule, WassersteinGradients, WassersteinGradientsInput } from '../modules.js';
 import type { Random } from '../random.js';
 import { activate, type ActivationName } from './activations.js';
 import { Dense } from './dense.js';
+import { mlpWassersteinGradients, negativeSlope } from './mlpWasserstein.js';
 
 /** Layer sizes and activations of a multilayer perceptron. */
 export interface MlpSpec {
@@ -74,6 +75,13 @@ export class MlpCritic implements CriticModule {
     }
     const score = (this.layers[this.layers.length - 1] as Dense).apply(h);
     return { score, features: h };
+  }
+
+  /** Closed-form WGAN-GP gradients when the hidden activation is piecewise linear (relu, leakyRelu, linear) and samples are vectors; else null. */
+  wassersteinGradients(input: WassersteinGradientsInput): WassersteinGradients | null {
+    const slope = negativeSlope(this.#spec.activation);
+    if (slope === undefined || input.real.rank !== 2) return null;
+    return mlpWassersteinGradients(this.layers, slope, input);
   }
 
   get trainableVariables(): tf.Variable[] {

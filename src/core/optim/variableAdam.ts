@@ -60,14 +60,7 @@ export class VariableAdam {
   /** One Adam step from gradients keyed by variable name. */
   applyGradients(grads: tf.NamedTensorMap): void {
     const present = this.variables.map((v) => grads[v.name] !== undefined);
-    const flat = tf.tidy(() =>
-      tf.concat([
-        ...this.variables.map((v) => tf.reshape(v, [-1])),
-        ...this.variables.flatMap((v, i) => (present[i] ? [tf.reshape(grads[v.name] as tf.Tensor, [-1])] : [])),
-      ]),
-    );
-    const data = flat.dataSync() as Float32Array;
-    flat.dispose();
+    const data = readParametersAndGradients(this.variables, grads, present);
     const total = this.variables.reduce((s, v) => s + v.size, 0);
     // Checked before the step counter or any moment moves, so a fault leaves the state as it was.
     const bad = firstNonFinite(data);
@@ -80,18 +73,9 @@ export class VariableAdam {
     let gradOffset = total;
     this.variables.forEach((variable, i) => {
       const size = variable.size;
-      const m = this.#m[i] as Float64Array;
-      const v = this.#v[i] as Float64Array;
-      const next = new Float32Array(size);
       const hasGrad = present[i] as boolean;
-      for (let k = 0; k < size; k++) {
-        const g = hasGrad ? (data[gradOffset + k] as number) : 0;
-        const mk = beta1 * (m[k] as number) + (1 - beta1) * g;
-        const vk = beta2 * (v[k] as number) + (1 - beta2) * g * g;
-        m[k] = mk;
-        v[k] = vk;
-        next[k] = (data[paramOffset + k] as number) - (lrT * mk) / (Math.sqrt(vk) + epsilon);
-      }
+      const next = data.slice(paramOffset, paramOffset + size);
+      adamUpdate(next, hasGrad ? data.subarray(gradOffset, gradOffset + size) : null, this.#m[i] as Float64Array, this.#v[i] as Float64Array, lrT, beta1, beta2, epsilon);
       paramOffset += size;
       if (hasGrad) gradOffset += size;
       const value = tf.tensor(next, variable.shape, 'float32');
@@ -144,4 +128,49 @@ export class VariableAdam {
   dispose(): void {
     // Host state only; nothing on the device.
   }
+}
+
+/**
+ * TF1's Adam update in place on `params` (float32), moments in float64; a null gradient is
+ * zero. One tight monomorphic loop: this is the hot path of small-network training.
+ */
+function adamUpdate(params: Float32Array, grad: Float32Array | null, m: Float64Array, v: Float64Array, lrT: number, beta1: number, beta2: number, epsilon: number): void {
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  const n = params.length;
+  for (let k = 0; k < n; k++) {
+    const g = grad === null ? 0 : (grad[k] as number);
+    const mk = beta1 * (m[k] as number) + c1 * g;
+    const vk = beta2 * (v[k] as number) + c2 * g * g;
+    m[k] = mk;
+    v[k] = vk;
+    params[k] = (params[k] as number) - (lrT * mk) / (Math.sqrt(vk) + epsilon);
+  }
+}
+
+// Backends whose tensors live in host memory: reading a tensor is a copy, not a device sync.
+const HOST_BACKENDS = new Set(['cpu', 'wasm']);
+
+/**
+ * All parameters, then the gradients of the variables that have one, as one flat array.
+ * Host-memory backends read each tensor directly; others concatenate on the device first,
+ * so there is a single device-to-host transfer.
+ */
+function readParametersAndGradients(variables: readonly tf.Variable[], grads: tf.NamedTensorMap, present: readonly boolean[]): Float32Array {
+  const tensors = [...variables, ...variables.flatMap((v, i) => (present[i] ? [grads[v.name] as tf.Tensor] : []))];
+  if (!HOST_BACKENDS.has(tf.getBackend())) {
+    const flat = tf.tidy(() => tf.concat(tensors.map((t) => tf.reshape(t, [-1]))));
+    try {
+      return flat.dataSync() as Float32Array;
+    } finally {
+      flat.dispose();
+    }
+  }
+  const out = new Float32Array(tensors.reduce((s, t) => s + t.size, 0));
+  let offset = 0;
+  for (const t of tensors) {
+    out.set(t.dataSync() as Float32Array, offset);
+    offset += t.size;
+  }
+  return out;
 }

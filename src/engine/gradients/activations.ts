@@ -17,8 +17,8 @@ function savedX(saved: Tensor[], kernel: string): Tensor {
   return x;
 }
 
-/** 1 where x > 0, else 0 (float32). Its own gradient is zero (see comparisons.ts). */
-const positiveMask = (x: Tensor): Tensor => tf.cast(tf.greater(x, 0), 'float32');
+/** 1 where x > 0, else 0 (float32, one kernel). Step's own gradient is zero. */
+const positiveMask = (x: Tensor): Tensor => tf.step(x);
 
 /** exp(min(x, 0)): equals exp(x) where x ≤ 0, and never overflows in the unused branch
  * (an inf there turns into 0·inf = NaN in the second-order pass). */
@@ -89,7 +89,7 @@ const seluGrad: GradConfig = {
   },
 };
 
-/** LeakyRelu written as a mask product (no `where`), so its own gradient is plain algebra. */
+/** LeakyRelu as dy · step(x, alpha) (1 where x > 0, else alpha): its own gradient is plain algebra. */
 const leakyReluGrad: GradConfig = {
   kernelName: 'LeakyRelu',
   inputsToSave: ['x'],
@@ -98,10 +98,7 @@ const leakyReluGrad: GradConfig = {
     const x = savedX(saved, 'LeakyRelu');
     const alpha = Number(attrs?.['alpha'] ?? 0.2);
     return {
-      x: () => {
-        const m = positiveMask(x);
-        return tf.mul(dy, tf.add(m, tf.mul(tf.sub(1, m), alpha)));
-      },
+      x: () => tf.mul(dy, tf.step(x, alpha)),
     };
   },
 };

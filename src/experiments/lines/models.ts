@@ -25,6 +25,11 @@ export interface LinesModelOptions {
    * (n× the compute). The maths is the same; only cost differs.
    */
   routing?: 'fused' | 'routed' | 'masked';
+  /**
+   * Critic steps use the critic's closed-form WGAN-GP gradients (default true) or autodiff
+   * (false; the same maths, several times the kernels).
+   */
+  closedFormCritic?: boolean;
 }
 
 /** Latent size of the reference. */
@@ -57,6 +62,7 @@ export function buildLinesModel(model: LineModelName, options: LinesModelOptions
     qWeight: single ? 0 : 1,
     discriminatorSteps: 5,
     seed,
+    closedFormCritic: options.closedFormCritic ?? true,
   });
 }
 

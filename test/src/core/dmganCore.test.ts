@@ -76,6 +76,21 @@ describe('DmganCore training schedule (line experiment configuration)', () => {
     });
   });
 
+  it('trains the same with closed-form critic gradients as with autodiff', () => {
+    const [closed, autodiff] = [true, false].map((closedFormCritic) => {
+      const core = buildLinesModel('dmwgan-pl', { seed: 11, closedFormCritic });
+      const out = run(core, 36, 4);
+      core.dispose();
+      return out;
+    }) as [StepLosses[], StepLosses[]];
+    closed.forEach((step, i) => {
+      for (const key of Object.keys(step) as (keyof StepLosses)[]) {
+        const c = step[key] as number;
+        expect(Math.abs((autodiff[i]?.[key] as number) - c), `${key} at step ${i}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(c)));
+      }
+    });
+  });
+
   it('frees every tensor it makes: the count is identical after 1 000 and after 2 000 iterations, and back to baseline after dispose', () => {
     const baseline = tf.memory().numTensors;
     const core = buildLinesModel('dmwgan-pl', { seed: 6 });

@@ -110,6 +110,26 @@ export function inputGradients(layers: readonly HostLayer[], x: Float64Array, ba
   return out;
 }
 
+/** Critic outputs (last layer, one per sample) for x [B, inDim] (row-major). */
+export function hostForward(layers: readonly HostLayer[], x: Float64Array, batch: number): number[] {
+  const inDim = layers[0]!.inDim;
+  const out: number[] = [];
+  for (let b = 0; b < batch; b++) {
+    let h = x.slice(b * inDim, (b + 1) * inDim);
+    for (const L of layers) {
+      const nh = new Float64Array(L.outDim);
+      for (let j = 0; j < L.outDim; j++) {
+        let s = L.bias[j]!;
+        for (let i = 0; i < L.inDim; i++) s += h[i]! * L.kernel[i * L.outDim + j]!;
+        nh[j] = act(L.activation, s, L.alpha?.[j] ?? 0)[0];
+      }
+      h = nh;
+    }
+    out.push(h[0]!);
+  }
+  return out;
+}
+
 /** Per-sample gradient norms at x. */
 export function gradientNorms(layers: readonly HostLayer[], x: Float64Array, batch: number): number[] {
   return inputGradients(layers, x, batch).map((g) => Math.sqrt(g.reduce((s, e) => s + e * e, 0)));
