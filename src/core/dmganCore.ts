@@ -274,7 +274,8 @@ export class DmganCore {
       const qVars = qHead ? [...qHead.trainableVariables] : [];
       let advLoss: tf.Scalar | null = null;
       let qLoss: tf.Scalar | null = null;
-      const { grads } = tf.variableGrads(() => {
+      const closed = this.#closedFormGeneratorGradients(real.rank, z, routing.counts, labels, qHead);
+      const { grads } = closed ?? tf.variableGrads(() => {
         const fake = this.ensemble.generateGrouped(z, routing.counts, true);
         const { score, features } = this.critic.apply(fake, true);
         const adv = this.loss.generatorLoss(score);
@@ -284,16 +285,26 @@ export class DmganCore {
         qLoss = tf.keep(ce);
         return tf.add(adv, tf.mul(ce, this.qWeight)) as tf.Scalar;
       }, [...gVars, ...qVars] as tf.Variable[]);
+      if (closed) {
+        advLoss = closed.adversarial;
+        qLoss = closed.q;
+      }
       const lossesNow = (): Record<string, tf.Scalar | null> => ({ generator: advLoss, q: qLoss });
-      withLossesOnFault(() => this.optimizers.generator.applyGradients(grads), lossesNow);
-      if (qHead && this.qWeight > 0) {
-        // ∂(adv + λ·CE)/∂Q = λ·∂CE/∂Q: Q descends its own cross-entropy.
-        const qGrads: tf.NamedTensorMap = {};
-        for (const v of qVars) {
-          const g = grads[v.name];
-          if (g) qGrads[v.name] = this.qWeight === 1 ? g : tf.div(g, this.qWeight);
+      try {
+        withLossesOnFault(() => this.optimizers.generator.applyGradients(grads), lossesNow);
+        if (qHead && this.qWeight > 0) {
+          // ∂(adv + λ·CE)/∂Q = λ·∂CE/∂Q: Q descends its own cross-entropy.
+          const qGrads: tf.NamedTensorMap = closed?.qGrads ?? {};
+          if (!closed) {
+            for (const v of qVars) {
+              const g = grads[v.name];
+              if (g) qGrads[v.name] = this.qWeight === 1 ? g : tf.div(g, this.qWeight);
+            }
+          }
+          withLossesOnFault(() => this.optimizers.q.applyGradients(qGrads), lossesNow);
         }
-        withLossesOnFault(() => this.optimizers.q.applyGradients(qGrads), lossesNow);
+      } finally {
+        if (closed?.qGrads) tf.dispose(Object.values(closed.qGrads));
       }
       let priorLoss: number | undefined;
       if (priorSums) {
@@ -313,6 +324,48 @@ export class DmganCore {
       if (qValue !== undefined) out.q = qValue;
       return out;
     });
+  }
+
+  /**
+   * Generator-step gradients with the critic and Q differentiated in closed form, when both
+   * offer it (piecewise-linear MLP critic, the built-in Q head) and the loss is Wasserstein:
+   * their part of the loss becomes one custom-gradient op of the generated batch, so autodiff
+   * records only the generators. Q's gradients are of its own cross-entropy (as the Q optimiser
+   * takes them). Null when it does not apply. The returned losses and Q gradients are kept
+   * (they outlive the custom op's scope): the caller frees them.
+   */
+  #closedFormGeneratorGradients(sampleRank: number, z: tf.Tensor2D, counts: ArrayLike<number>, labels: tf.Tensor | null, qHead: QHeadModule | null): { grads: tf.NamedTensorMap; adversarial: tf.Scalar; q: tf.Scalar | null; qGrads: tf.NamedTensorMap | null } | null {
+    if (!this.closedFormCritic || this.loss.wasserstein !== true) return null;
+    const useQ = qHead !== null && labels !== null && this.qWeight > 0;
+    if (useQ && !qHead.crossEntropyGradients) return null;
+    const forward = this.critic.closedFormForward?.(sampleRank) ?? null;
+    if (!forward) return null;
+    let adversarial: tf.Scalar | null = null;
+    let q: tf.Scalar | null = null;
+    let qGrads: tf.NamedTensorMap | null = null;
+    // Runs with the tape paused (inside a custom op): plain ops only, gradients by hand.
+    const criticAndQ = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+      const b = x.shape[0] as number;
+      const fwd = forward(x);
+      const adv = this.loss.generatorLoss(fwd.score);
+      let total: tf.Scalar = adv;
+      let dFeatures: tf.Tensor | null = null;
+      if (useQ && qHead.crossEntropyGradients) {
+        const ce = qHead.crossEntropyGradients(fwd.features, labels);
+        q = tf.keep(ce.loss);
+        qGrads = Object.fromEntries(Object.entries(ce.grads).map(([k, g]) => [k, tf.keep(g)]));
+        dFeatures = this.qWeight === 1 ? ce.dFeatures : tf.mul(ce.dFeatures, this.qWeight);
+        total = tf.add(adv, tf.mul(ce.loss, this.qWeight));
+      }
+      adversarial = tf.keep(adv);
+      // Wasserstein generator loss −mean(score): d/dscore = −1/B per sample.
+      save([fwd.inputGradient(tf.fill(fwd.score.shape, -1 / b), dFeatures)]);
+      return { value: total, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0] as tf.Tensor) };
+    });
+    const { grads } = tf.variableGrads(() => criticAndQ(this.ensemble.generateGrouped(z, counts, true)) as tf.Scalar, this.ensemble.trainableVariables as tf.Variable[]);
+    if (adversarial === null) throw new Error('unreachable: the custom op did not run');
+    return { grads, adversarial, q, qGrads };
   }
 
   /** Counters and random-stream positions, for checkpoints. */

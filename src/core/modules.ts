@@ -39,6 +39,18 @@ export interface CriticModule extends Module {
    * null when it does not apply; the engine then differentiates `apply` as usual.
    */
   wassersteinGradients?(input: WassersteinGradientsInput): WassersteinGradients | null;
+  /**
+   * Optional forward pass whose input gradient has a closed form (first order), used by
+   * generator steps instead of autodiff through the critic: the returned function runs it on
+   * samples of rank `sampleRank`; null when it does not apply to them.
+   */
+  closedFormForward?(sampleRank: number): ((x: Tensor) => CriticForward) | null;
+}
+
+/** A critic forward pass that can map output gradients back to its input. */
+export interface CriticForward extends CriticOutput {
+  /** d(Σ dScore ⊙ score + Σ dFeatures ⊙ features) / dx, shaped like x. */
+  inputGradient(dScore: Tensor, dFeatures: Tensor | null): Tensor;
 }
 
 /** A WGAN-GP critic step's data: the loss is mean(D(fake)) − mean(D(real)) + weight·GP. */

@@ -47,7 +47,7 @@ export class BatchNorm {
       const moments = tf.moments(x, 0);
       mean = moments.mean;
       variance = moments.variance;
-      if (updateStatistics) this.#updateMoving(mean, variance);
+      if (updateStatistics) this.recordStatistics(mean, variance);
     } else {
       mean = this.movingMean;
       variance = this.movingVariance;
@@ -58,12 +58,37 @@ export class BatchNorm {
     return y;
   }
 
-  #updateMoving(mean: tf.Tensor, variance: tf.Tensor): void {
+  /** Moves the inference statistics toward one batch's mean and (biased) variance. */
+  recordStatistics(mean: tf.Tensor, variance: tf.Tensor): void {
     const d = this.#decay;
     tf.tidy(() => {
       this.movingMean.assign(tf.add(tf.mul(this.movingMean, d), tf.mul(mean, 1 - d)));
       this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, d), tf.mul(variance, 1 - d)));
     });
+  }
+
+  /**
+   * Training-mode forward and its closed-form backward: y and, for an upstream gradient dy,
+   * dx and the gamma/beta gradients. With batch statistics x̂ = (x − μ)/σ, σ = √(var + ε):
+   * dx = (γ/σ)·(dŷ − mean(dŷ) − x̂·mean(dŷ·x̂)), dŷ = dy (per feature, means over the batch).
+   * Does not move the inference statistics (see {@link recordStatistics}).
+   */
+  trainingForward(x: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor; backward(dy: tf.Tensor): { dx: tf.Tensor; grads: tf.NamedTensorMap } } {
+    const { mean, variance } = tf.moments(x, 0);
+    const sigma = tf.sqrt(tf.add(variance, this.#epsilon));
+    const xHat = tf.div(tf.sub(x, mean), sigma);
+    let y = xHat;
+    if (this.gamma) y = tf.mul(y, this.gamma);
+    if (this.beta) y = tf.add(y, this.beta);
+    const backward = (dy: tf.Tensor): { dx: tf.Tensor; grads: tf.NamedTensorMap } => {
+      const grads: tf.NamedTensorMap = {};
+      if (this.beta) grads[this.beta.name] = tf.sum(dy, 0);
+      if (this.gamma) grads[this.gamma.name] = tf.sum(tf.mul(dy, xHat), 0);
+      const dXHat = this.gamma ? tf.mul(dy, this.gamma) : dy;
+      const centred = tf.sub(tf.sub(dXHat, tf.mean(dXHat, 0)), tf.mul(xHat, tf.mean(tf.mul(dXHat, xHat), 0)));
+      return { dx: tf.div(centred, sigma), grads };
+    };
+    return { y, mean, variance, backward };
   }
 
   get trainableVariables(): tf.Variable[] {

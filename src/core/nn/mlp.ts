@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { CriticModule, CriticOutput, GeneratorModule, WassersteinGradients, WassersteinGradientsInput } from '../modules.js';
+import type { CriticForward, CriticModule, CriticOutput, GeneratorModule, WassersteinGradients, WassersteinGradientsInput } from '../modules.js';
 import type { Random } from '../random.js';
 import { activate, type ActivationName } from './activations.js';
 import { Dense } from './dense.js';
-import { mlpWassersteinGradients, negativeSlope } from './mlpWasserstein.js';
+import { mlpForwardWithInputGradient, mlpWassersteinGradients, negativeSlope } from './mlpWasserstein.js';
 
 /** Layer sizes and activations of a multilayer perceptron. */
 export interface MlpSpec {
@@ -82,6 +82,13 @@ export class MlpCritic implements CriticModule {
     const slope = negativeSlope(this.#spec.activation);
     if (slope === undefined || input.real.rank !== 2) return null;
     return mlpWassersteinGradients(this.layers, slope, input);
+  }
+
+  /** Forward pass with a closed-form input gradient (piecewise-linear activations, vector samples); else null. */
+  closedFormForward(sampleRank: number): ((x: tf.Tensor) => CriticForward) | null {
+    const slope = negativeSlope(this.#spec.activation);
+    if (slope === undefined || sampleRank !== 2) return null;
+    return (x) => mlpForwardWithInputGradient(this.layers, slope, x);
   }
 
   get trainableVariables(): tf.Variable[] {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulFast } from '../../engine/matmul.js';
 import { GRADIENT_NORM_EPSILON } from '../../losses/gradientPenalty.js';
-import type { WassersteinGradients, WassersteinGradientsInput } from '../modules.js';
+import type { CriticForward, WassersteinGradients, WassersteinGradientsInput } from '../modules.js';
 import type { ActivationName } from './activations.js';
 import type { Dense } from './dense.js';
 
@@ -109,6 +109,31 @@ export function mlpWassersteinGradients(layers: readonly Dense[], slope: number 
     const loss = tf.add(wasserstein, tf.mul(gp, penalty.weight)) as tf.Scalar;
     return { loss, penalty: gp, grads };
   });
+}
+
+/**
+ * Forward pass of an MLP critic (piecewise-linear hidden activation, see
+ * {@link mlpWassersteinGradients}) with its input gradient in closed form: the masks of the
+ * forward pass are reused, so the backward is one masked product per layer.
+ */
+export function mlpForwardWithInputGradient(layers: readonly Dense[], slope: number | null, x: tf.Tensor): CriticForward {
+  const { inputs, masks, score } = forward(layers, slope, x, true);
+  const hidden = layers.length - 1;
+  const head = layers[hidden] as Dense;
+  return {
+    score,
+    features: inputs[hidden] as tf.Tensor,
+    inputGradient(dScore: tf.Tensor, dFeatures: tf.Tensor | null): tf.Tensor {
+      // d / d features of Σ dScore·score: dScore · w_headᵀ (the head has one output).
+      let dh = tf.mul(dScore, tf.reshape(head.kernel, [1, -1]));
+      if (dFeatures) dh = tf.add(dh, dFeatures);
+      for (let l = hidden - 1; l >= 0; l--) {
+        const mask = masks[l] ?? null;
+        dh = matMulFast(mask ? tf.mul(dh, mask) : dh, (layers[l] as Dense).kernel, false, true);
+      }
+      return dh;
+    },
+  };
 }
 
 /**

@@ -93,7 +93,7 @@ describe.each(['cpu', 'wasm'] as const)('closed-form WGAN-GP critic gradients on
     const rng = new Random('closed-form-vs-autodiff');
     const critic = new MlpCritic({ sizes: [2, 64, 128, 1], activation: 'leakyRelu' }, rng);
     // Larger weights put gradient norms above 1, so the one-sided penalty is active.
-    critic.layers.forEach((l) => l.kernel.assign(tf.tidy(() => tf.mul(l.kernel, 3))));
+    critic.layers.forEach((l) => tf.tidy(() => l.kernel.assign(tf.mul(l.kernel, 3))));
     const B = 32;
     const real = tf.tensor2d(rng.uniformArray(B * 2, -1, 1), [B, 2]);
     const fake = tf.tensor2d(rng.uniformArray(B * 2, -3, 3), [B, 2]);
@@ -120,6 +120,32 @@ describe.each(['cpu', 'wasm'] as const)('closed-form WGAN-GP critic gradients on
     critic.dispose();
   });
 
+  it.each(PIECEWISE_LINEAR)('%s: the closed-form forward maps score and feature gradients back to the input as autodiff does', (activation) => {
+    const rng = new Random(`input-gradient-${activation}`);
+    const critic = new MlpCritic({ sizes: [3, 16, 8, 1], activation }, rng);
+    const x = tf.tensor2d(rng.uniformArray(10 * 3, -2, 2), [10, 3]);
+    const dScore = tf.tensor2d(rng.uniformArray(10, -1, 1), [10, 1]);
+    const dFeatures = tf.tensor2d(rng.uniformArray(10 * 8, -1, 1), [10, 8]);
+    const forward = critic.closedFormForward(2);
+    if (!forward) throw new Error('expected a closed form');
+    const out = tf.tidy(() => {
+      const fwd = forward(x);
+      const reference = tf.grad((input: tf.Tensor) => {
+        const { score, features } = critic.apply(input);
+        return tf.add(tf.sum(tf.mul(score, dScore)), tf.sum(tf.mul(features, dFeatures)));
+      })(x);
+      return [fwd.score, critic.apply(x).score, fwd.inputGradient(dScore, dFeatures), reference, fwd.inputGradient(dScore, null)];
+    });
+    const [score, refScore, got, want, scoreOnly] = out as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const close = (a: tf.Tensor, b: tf.Tensor): number => Math.max(...Array.from(a.dataSync(), (v, i) => Math.abs(v - b.dataSync()[i]!)));
+    expect(close(score, refScore)).toBeLessThan(1e-5);
+    expect(got.shape).toEqual(x.shape);
+    expect(close(got, want)).toBeLessThan(1e-5);
+    expect(close(scoreOnly, got)).toBeGreaterThan(1e-3);
+    tf.dispose([...out, x, dScore, dFeatures]);
+    critic.dispose();
+  });
+
   it('declines curved activations and image batches (the engine then uses autodiff)', () => {
     expect(negativeSlope('tanh')).toBeUndefined();
     expect(negativeSlope('elu')).toBeUndefined();
@@ -131,6 +157,8 @@ describe.each(['cpu', 'wasm'] as const)('closed-form WGAN-GP critic gradients on
     const relu = new MlpCritic({ sizes: [4, 4, 1], activation: 'relu' }, rng);
     const images = tf.zeros([3, 2, 2, 1]);
     expect(relu.wassersteinGradients({ real: images, fake: images, alpha, penalty: { weight: 10, mode: 'one-sided' } })).toBeNull();
+    expect(tanh.closedFormForward(2)).toBeNull();
+    expect(relu.closedFormForward(4)).toBeNull();
     tf.dispose([x, alpha, images]);
     tanh.dispose();
     relu.dispose();
