@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { initEngine } from '../src/engine/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
-import { LINES_DEFAULT, linesVariants, measureLines, type LinesVariant } from './lines.js';
-import type { Measurement, Schedule } from './measure.js';
+import { LINES_DEFAULT, linesVariants, measureLines, soakLines, type LinesVariant } from './lines.js';
+import type { Measurement, Schedule, SoakSample } from './measure.js';
+import { MNIST_DEFAULT, measureMnist, mnistVariants, type MnistVariant } from './mnist.js';
 import { linePlotSvg } from './plot.js';
 import { formatOnnx, measureOnnx } from './onnx.js';
 
@@ -21,25 +22,26 @@ interface Row {
   workload: string;
   backend: string;
   variant: string;
-  config: LinesVariant;
+  config: LinesVariant | MnistVariant;
   result: Measurement;
 }
 
 const program = new Command('bench')
   .description('dmgan training benchmarks (DESIGN.md workloads), median of repeats after warm-up')
-  .option('--workload <name>', 'lines | onnx', 'lines')
+  .option('--workload <name>', 'lines | mnist | onnx', 'lines')
   .option('--backend <names>', 'comma-separated: wasm,cpu', 'wasm')
-  .option('--iterations <n>', 'timed iterations per repeat', '600')
+  .option('--iterations <n>', 'timed iterations per repeat (default 600 lines, 10 mnist)')
   .option('--repeats <n>', 'timed repeats (median reported)', '3')
-  .option('--warmup <n>', 'warm-up iterations', '120')
+  .option('--warmup <n>', 'warm-up iterations (default 120 lines, 4 mnist)')
   .option('--variants <which>', "'all' or 'default'", 'all')
+  .option('--soak <n>', 'lines: also train the default n iterations, sampling tensors and RSS (0: skip)', '10000')
   .option('--json <file>', 'write the results as JSON')
   .option('--report <dir>', 'write the scaling plots (SVG) here')
   .parse();
 
-const opts = program.opts<{ workload: string; backend: string; iterations: string; repeats: string; warmup: string; variants: string; json?: string; report?: string }>();
-if (opts.workload !== 'lines' && opts.workload !== 'onnx') {
-  process.stderr.write(`bench: --workload must be lines or onnx (got '${opts.workload}')\n`);
+const opts = program.opts<{ workload: string; backend: string; iterations?: string; repeats: string; warmup?: string; variants: string; soak: string; json?: string; report?: string }>();
+if (opts.workload !== 'lines' && opts.workload !== 'mnist' && opts.workload !== 'onnx') {
+  process.stderr.write(`bench: --workload must be lines, mnist or onnx (got '${opts.workload}')\n`);
   process.exit(2);
 }
 if (opts.workload === 'onnx') {
@@ -51,7 +53,17 @@ if (opts.workload === 'onnx') {
   if (opts.json) await writeJsonAtomic(opts.json, { workload: 'onnx', backend, node: process.version, ...result });
   process.exit(0);
 }
-const schedule: Schedule = { warmup: Number(opts.warmup), iterations: Number(opts.iterations), repeats: Number(opts.repeats) };
+const mnist = opts.workload === 'mnist';
+const schedule: Schedule = {
+  warmup: Number(opts.warmup ?? (mnist ? 4 : 120)),
+  iterations: Number(opts.iterations ?? (mnist ? 10 : 600)),
+  repeats: Number(opts.repeats),
+};
+const soakIterations = Number(opts.soak);
+if (!Number.isInteger(soakIterations) || soakIterations < 0) {
+  process.stderr.write(`bench: --soak must be a non-negative integer (got '${opts.soak}')\n`);
+  process.exit(2);
+}
 for (const [k, v] of Object.entries(schedule)) {
   if (!Number.isInteger(v) || v < (k === 'warmup' ? 0 : 1)) {
     process.stderr.write(`bench: --${k} must be a positive integer (got '${String(v)}')\n`);
@@ -66,12 +78,13 @@ for (const backend of backends) {
     process.exit(2);
   }
   await initEngine(backend);
-  const variants = opts.variants === 'all' && backend === backends[0] ? linesVariants() : [LINES_DEFAULT];
+  const all = opts.variants === 'all' && backend === backends[0];
+  const variants: Array<LinesVariant | MnistVariant> = mnist ? (all ? mnistVariants() : [MNIST_DEFAULT]) : all ? linesVariants() : [LINES_DEFAULT];
   for (const variant of variants) {
-    const result = measureLines(variant, schedule);
-    rows.push({ workload: 'lines', backend, variant: variant.name, config: variant, result });
+    const result = 'routing' in variant ? measureLines(variant, schedule) : measureMnist(variant, schedule);
+    rows.push({ workload: opts.workload, backend, variant: variant.name, config: variant, result });
     process.stdout.write(
-      `${'lines'.padEnd(6)} ${backend.padEnd(5)} ${variant.name.padEnd(42)} ${result.ms_per_iteration.toFixed(3).padStart(8)} ms/it ` +
+      `${opts.workload.padEnd(6)} ${backend.padEnd(5)} ${variant.name.padEnd(42)} ${result.ms_per_iteration.toFixed(3).padStart(8)} ms/it ` +
         `${result.iterations_per_s.toFixed(0).padStart(6)} it/s  rss ${result.peak_rss_mib.toFixed(0)} MiB  tensors ${result.tensors_before}→${result.tensors_after}\n`,
     );
   }
@@ -79,9 +92,39 @@ for (const backend of backends) {
 
 const find = (pred: (r: Row) => boolean) => rows.find(pred)?.result.ms_per_iteration;
 const base = find((r) => r.backend === backends[0] && r.variant === 'default') as number;
+if (mnist) {
+  const single = find((r) => r.variant.startsWith('wgan-gp'));
+  const summary = {
+    workload: 'mnist',
+    backend: backends[0],
+    ms_per_iteration: base,
+    ratio_to_peer_routed_2_threads: base / PEER.mnist_routed_2_threads,
+    ...(single ? { cost_20_generators_over_1_full_width: base / single } : {}),
+    peer: PEER,
+    schedule,
+    node: process.version,
+    rows,
+  };
+  process.stdout.write(`\nmnist default (${backends[0]}): ${base.toFixed(1)} ms/it; ratio to PyTorch peer routed ${(base / PEER.mnist_routed_2_threads).toFixed(2)} (2 threads)\n`);
+  if (opts.json) await writeJsonAtomic(opts.json, summary);
+  process.exit(0);
+}
+let soak: { samples: SoakSample[]; tensors_first: number; tensors_last: number; rss_mib_at_10pct: number; rss_mib_last: number } | null = null;
+if (soakIterations > 0) {
+  const samples = soakLines(soakIterations, Math.max(1, Math.floor(soakIterations / 10)));
+  const first = samples[0] as SoakSample;
+  const last = samples[samples.length - 1] as SoakSample;
+  const early = samples[Math.min(1, samples.length - 1)] as SoakSample;
+  soak = { samples, tensors_first: first.tensors, tensors_last: last.tensors, rss_mib_at_10pct: early.rss_mib, rss_mib_last: last.rss_mib };
+  process.stdout.write(
+    `soak: ${soakIterations} iterations of the default: tensors ${first.tensors} → ${last.tensors} (bytes ${first.bytes} → ${last.bytes}), ` +
+      `RSS ${early.rss_mib.toFixed(0)} MiB after ${early.iteration} → ${last.rss_mib.toFixed(0)} MiB after ${last.iteration}\n`,
+  );
+}
 const one = find((r) => r.variant === 'generators=1');
 const twenty = find((r) => r.variant === 'generators=20');
 const masked = find((r) => r.variant === 'routing=masked (reference)');
+const autodiff = find((r) => r.variant.startsWith('gradients=autodiff'));
 const summary = {
   workload: 'lines',
   backend: backends[0],
@@ -90,6 +133,8 @@ const summary = {
   ratio_to_peer_routed_2_threads: base / PEER.lines_routed_2_threads,
   ...(one && twenty ? { cost_20_generators_over_1: twenty / one } : {}),
   ...(masked ? { masked_over_routed: masked / base } : {}),
+  ...(autodiff ? { autodiff_over_closed_form: autodiff / base } : {}),
+  ...(soak ? { soak } : {}),
   peer: PEER,
   schedule,
   node: process.version,
@@ -100,6 +145,7 @@ process.stdout.write(
     `${(base / PEER.lines_routed_2_threads).toFixed(2)} (2 threads)` +
     (one && twenty ? `; 20 generators / 1 generator = ${(twenty / one).toFixed(2)}` : '') +
     (masked ? `; masked / routed = ${(masked / base).toFixed(2)}` : '') +
+    (autodiff ? `; autodiff / closed form = ${(autodiff / base).toFixed(2)}` : '') +
     '\n',
 );
 if (opts.json) await writeJsonAtomic(opts.json, summary);

@@ -61,3 +61,32 @@ export function measureTraining(core: DmganCore, nextBatch: () => tf.Tensor, sch
     bytes_after: after.numBytes,
   };
 }
+
+/** One point of a soak run. */
+export interface SoakSample {
+  iteration: number;
+  tensors: number;
+  bytes: number;
+  rss_mib: number;
+}
+
+/**
+ * Runs `iterations` steps, sampling tfjs' tensor count and bytes and the process RSS every
+ * `every` iterations (after a warm-up sample at 0). A step that frees everything keeps the
+ * tensor count and bytes constant; RSS should level off once the allocator has warmed up.
+ */
+export function soakTraining(core: DmganCore, nextBatch: () => tf.Tensor, iterations: number, every: number): SoakSample[] {
+  const samples: SoakSample[] = [];
+  const sample = (iteration: number) => {
+    const m = tf.memory();
+    samples.push({ iteration, tensors: m.numTensors, bytes: m.numBytes, rss_mib: process.memoryUsage().rss / 2 ** 20 });
+  };
+  sample(0);
+  for (let i = 1; i <= iterations; i++) {
+    const real = nextBatch();
+    core.step(real, false);
+    real.dispose();
+    if (i % every === 0) sample(i);
+  }
+  return samples;
+}

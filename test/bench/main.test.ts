@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BENCH = resolve('dist/bench/main.js');
+const dir = mkdtempSync(join(tmpdir(), 'dmgan-bench-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function bench(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BENCH, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('npm run bench (tiny schedules)', () => {
+  it('lines: writes ms_per_iteration, the peer ratio and a soak series whose tensor count stays flat', () => {
+    const json = join(dir, 'lines.json');
+    const r = bench('--workload', 'lines', '--variants', 'default', '--iterations', '6', '--repeats', '1', '--warmup', '2', '--soak', '60', '--json', json);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown> & { soak: { samples: { tensors: number }[] } };
+    expect(out['ms_per_iteration']).toBeGreaterThan(0);
+    expect(out['ratio_to_peer_routed_1_thread']).toBeGreaterThan(0);
+    expect(out.soak.samples).toHaveLength(11);
+    expect(new Set(out.soak.samples.map((s) => s.tensors)).size).toBe(1);
+  });
+
+  it('mnist: times the 20-generator workload and reports the ratio to the peer', () => {
+    const json = join(dir, 'mnist.json');
+    const r = bench('--workload', 'mnist', '--variants', 'default', '--iterations', '1', '--repeats', '1', '--warmup', '1', '--json', json);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as Record<string, number>;
+    expect(out['ms_per_iteration']).toBeGreaterThan(0);
+    expect(out['ratio_to_peer_routed_2_threads']).toBeCloseTo((out['ms_per_iteration'] as number) / 213, 6);
+  });
+
+  it('rejects an unknown workload with a message naming the option', () => {
+    const r = bench('--workload', 'faces');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--workload must be lines, mnist or onnx');
+  });
+});
