@@ -94,18 +94,24 @@ const find = (pred: (r: Row) => boolean) => rows.find(pred)?.result.ms_per_itera
 const base = find((r) => r.backend === backends[0] && r.variant === 'default') as number;
 if (mnist) {
   const single = find((r) => r.variant.startsWith('wgan-gp'));
+  const one = find((r) => r.variant === 'generators=1');
   const summary = {
     workload: 'mnist',
     backend: backends[0],
     ms_per_iteration: base,
     ratio_to_peer_routed_2_threads: base / PEER.mnist_routed_2_threads,
+    ...(one ? { cost_20_generators_over_1: base / one } : {}),
     ...(single ? { cost_20_generators_over_1_full_width: base / single } : {}),
     peer: PEER,
     schedule,
     node: process.version,
     rows,
   };
-  process.stdout.write(`\nmnist default (${backends[0]}): ${base.toFixed(1)} ms/it; ratio to PyTorch peer routed ${(base / PEER.mnist_routed_2_threads).toFixed(2)} (2 threads)\n`);
+  process.stdout.write(
+    `\nmnist default (${backends[0]}): ${base.toFixed(1)} ms/it; ratio to PyTorch peer routed ${(base / PEER.mnist_routed_2_threads).toFixed(2)} (2 threads)` +
+      (one ? `; 20 generators / 1 generator = ${(base / one).toFixed(2)}` : '') +
+      '\n',
+  );
   if (opts.json) await writeJsonAtomic(opts.json, summary);
   process.exit(0);
 }

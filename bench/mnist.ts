@@ -13,9 +13,13 @@ export interface MnistVariant {
 
 export const MNIST_DEFAULT: MnistVariant = { name: 'default', model: 'dmwgan-pl', generators: 20, batch: 64 };
 
-/** The default and the single full-width generator (WGAN-GP) at the same batch. */
+/** The default, one generator of the same (quarter) width, and the single full-width generator (WGAN-GP), all at batch 64. */
 export function mnistVariants(): MnistVariant[] {
-  return [MNIST_DEFAULT, { name: 'wgan-gp (one full-width generator)', model: 'wgan-gp', generators: 1, batch: 64 }];
+  return [
+    MNIST_DEFAULT,
+    { name: 'generators=1', model: 'dmwgan-pl', generators: 1, batch: 64 },
+    { name: 'wgan-gp (one full-width generator)', model: 'wgan-gp', generators: 1, batch: 64 },
+  ];
 }
 
 /** Builds the variant's model and times it on random images in [-1, 1] (content does not change the cost). */
