@@ -68,7 +68,9 @@ async function rebuild(dir: string): Promise<DmganCore> {
   } catch (error) {
     throw new UsageError(`--checkpoint ${dir}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const config = (checkpoint.manifest.extra as { config?: Partial<LinesConfig> }).config;
+  const { config, command } = checkpoint.manifest.extra as { config?: Partial<LinesConfig>; command?: string };
+  // The image commands' checkpoints share the model names; their command says what they are.
+  if (command !== undefined && command !== 'train lines') throw new UsageError(`--checkpoint ${dir}: written by 'dmgan ${command}'; export takes line models ('dmgan train lines') only`);
   if (!config || !LINE_MODELS.includes(config.model as LineModelName) || typeof config.generators !== 'number' || typeof config.seed !== 'number') {
     throw new UsageError(`--checkpoint ${dir}: not written by 'dmgan train lines' (no model/generators/seed in its config)`);
   }

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CLI_BACKENDS, UsageError } from './options.js';
 import { trainLinesCommand } from './trainLines.js';
+import { addRunControlOptions } from './runControl.js';
 import { registerImageCommands } from './trainImages.js';
 import { registerExportCommand } from './export.js';
 import { registerSampleCommand } from './sample.js';
@@ -19,7 +20,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError(false);
   const train = program.command('train').description('train a model on one of the paper’s experiments');
-  train
+  const lines = train
     .command('lines')
     .description('the 2-D line-segment experiment (balanced / unbalanced segments, or two circles)')
     .option('--dataset <name>', `dataset: ${LINE_DATASETS.join(' | ')}`, 'balanced')
@@ -30,15 +31,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--eval-every <n>', 'evaluate every n iterations (and at the end)', '2000')
     .option('--backend <name>', `tfjs backend: ${CLI_BACKENDS.join(' | ')}`, 'auto')
     .option('--out <dir>', 'output directory (default runs/lines-<dataset>-<model>-s<seed>)')
-    .option('--checkpoint-every <n>', 'save a resumable checkpoint in <out>/checkpoints/step-<i> every n iterations (0: only on SIGINT/SIGTERM)', '0')
-    .option('--keep-checkpoints <k>', 'keep the newest k checkpoints', '3')
-    .option('--on-fault <mode>', 'NaN/Infinity in a loss, gradient or weight: stop | rollback (to the last checkpoint, halving the learning rates)', 'stop')
     .option('--generator-onnx <file>', 'train this ONNX generator (generator 0; the others are re-initialised copies)')
-    .option('--discriminator-onnx <file>', 'with --generator-onnx: this ONNX discriminator (Q reads its last hidden layer or second output)')
-    .option('--resume <dir>', 'continue the run whose --out was <dir> from its newest complete checkpoint (same options; --iterations may grow)')
-    .action(async (opts: Record<string, unknown>) => {
-      setExit(await trainLinesCommand(opts, ['dmgan', ...process.argv.slice(2)].join(' ')));
-    });
+    .option('--discriminator-onnx <file>', 'with --generator-onnx: this ONNX discriminator (Q reads its last hidden layer or second output)');
+  addRunControlOptions(lines).action(async (opts: Record<string, unknown>) => {
+    setExit(await trainLinesCommand(opts, ['dmgan', ...process.argv.slice(2)].join(' ')));
+  });
   registerImageCommands(train, setExit);
   registerExportCommand(program, setExit);
   registerSampleCommand(program, setExit);

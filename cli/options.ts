@@ -24,6 +24,17 @@ function integer(flag: string, min: number, what: string) {
     .transform(Number);
 }
 
+/**
+ * The run-reliability options every training command takes (`--checkpoint-every`,
+ * `--keep-checkpoints`, `--on-fault`, `--resume`; cli/runControl.ts implements them).
+ */
+export const runControlShape = {
+  checkpointEvery: integer('--checkpoint-every', 0, 'a non-negative integer (0: no checkpoints)'),
+  keepCheckpoints: integer('--keep-checkpoints', 1, 'a positive integer (checkpoints kept)').default(3),
+  onFault: oneOf('--on-fault', ['stop', 'rollback'] as const).default('stop'),
+  resume: z.string().trim().min(1, { error: '--resume must be a non-empty path' }).optional(),
+};
+
 /** Options of `dmgan train lines`, as commander hands them over (strings) → typed and checked. */
 export const trainLinesSchema = z.object({
   dataset: oneOf('--dataset', LINE_DATASETS),
@@ -33,10 +44,7 @@ export const trainLinesSchema = z.object({
   seed: integer('--seed', 0, 'a non-negative integer'),
   evalEvery: integer('--eval-every', 1, 'a positive integer'),
   backend: oneOf('--backend', CLI_BACKENDS),
-  checkpointEvery: integer('--checkpoint-every', 0, 'a non-negative integer (0: no checkpoints)'),
-  keepCheckpoints: integer('--keep-checkpoints', 1, 'a positive integer (checkpoints kept)').default(3),
-  onFault: oneOf('--on-fault', ['stop', 'rollback'] as const).default('stop'),
-  resume: z.string().trim().min(1, { error: '--resume must be a non-empty path' }).optional(),
+  ...runControlShape,
   generatorOnnx: z.string().trim().min(1, { error: '--generator-onnx must be a non-empty path' }).optional(),
   discriminatorOnnx: z.string().trim().min(1, { error: '--discriminator-onnx must be a non-empty path' }).optional(),
   out: z

@@ -1,15 +1,18 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadImageFolder } from '../adapters/data/imageFolder.js';
 import { writeJsonAtomic } from '../plugins/io/atomicFile.js';
 import { createTrainingProgress } from '../plugins/progress/index.js';
 import { writeImageReport } from '../plugins/report/mnist/index.js';
+import { NumericalFaultError } from '../plugins/faults/index.js';
 import { runImageExperiment } from '../src/experiments/mnist/run.js';
+import type { ImageEvalRecord, ImageLoopState, ImageRunResult } from '../src/experiments/mnist/run.js';
 import { MNIST_MODELS } from '../src/experiments/mnist/models.js';
 import { CLI_BACKENDS, UsageError } from './options.js';
 import { prepareOutDir } from './outDir.js';
-import { HistoryLog, imageTrainShape, interruptible, intOption, parseWith, startEngine, trainMnistCommand } from './trainMnist.js';
+import { addRunControlOptions, createRunControl, readResumable } from './runControl.js';
+import { checkResumedData, HistoryLog, imageTrainShape, intOption, parseWith, startEngine, trainMnistCommand } from './trainMnist.js';
 
 const trainImagesSchema = z.object({
   ...imageTrainShape,
@@ -23,10 +26,26 @@ const trainImagesSchema = z.object({
  * `dmgan train images --data DIR`: the same models and pipeline on a folder of PNG/JPEG
  * images (resized to --size, greyscale or RGB). There are no class labels, so the report has
  * the sample grids per generator and the prior over time, not the classifier metrics.
+ * Checkpoints, `--resume`, `--on-fault` and graceful SIGINT/SIGTERM as `train lines`.
+ * @returns the exit code: 0 (also after a graceful stop, which checkpoints), 3 on a NaN/Infinity.
  */
 export async function trainImagesCommand(raw: Record<string, unknown>, command: string): Promise<number> {
   const o = parseWith(trainImagesSchema, raw);
-  const out = o.out ?? `runs/images-${o.model}-s${o.seed}`;
+  const out = o.out ?? o.resume ?? `runs/images-${o.model}-s${o.seed}`;
+  // What must match for a checkpoint to continue this run (iterations may grow); the folder by its absolute path.
+  const runConfig = {
+    model: o.model,
+    generators: o.generators,
+    seed: o.seed,
+    batchSize: o.batchSize,
+    evalEvery: o.evalEvery,
+    evalSamples: o.evalSamples,
+    data: resolve(o.data),
+    size: o.size,
+    channels: o.channels,
+  };
+  type Loop = ImageLoopState<null>;
+  const resumeFrom = o.resume ? await readResumable<Loop>('train images', o.resume, runConfig, o.iterations) : null;
   const backend = await startEngine(o.backend);
   let folder;
   try {
@@ -35,28 +54,53 @@ export async function trainImagesCommand(raw: Record<string, unknown>, command: 
     throw new UsageError(`--data ${o.data}: ${error instanceof Error ? error.message : String(error)}`);
   }
   for (const s of folder.skipped) process.stderr.write(`dmgan: skipped ${s.file}: ${s.reason}\n`);
+  checkResumedData(resumeFrom, folder.count, `--data ${o.data}`);
   await prepareOutDir(out);
   const shape = { height: folder.height, width: folder.width, channels: folder.channels };
-  const controller = new AbortController();
-  const removeSigint = interruptible(controller);
   const progress = createTrainingProgress({ total: o.iterations });
+  // First Ctrl-C/SIGTERM: finish the step, checkpoint, write the report, exit 0; a second one quits at once.
+  const control = createRunControl<Loop>({
+    command: 'train images',
+    out,
+    config: runConfig,
+    keepCheckpoints: o.keepCheckpoints,
+    onFault: o.onFault,
+    resumeFrom,
+    log: (line) => progress.log(line),
+  });
   progress.log(`dmgan: training ${o.model} on ${folder.count} images from ${o.data} (${folder.skipped.length} skipped) for ${o.iterations} iterations (backend ${backend}, out ${out})`);
-  const log = new HistoryLog(join(out, 'metrics.jsonl'));
-  let result;
+  const record = (r: ImageEvalRecord<null>) => ({ iteration: r.iteration, elapsed_s: r.elapsed_s, prior: r.prior });
+  const log = new HistoryLog(join(out, 'metrics.jsonl'), (resumeFrom?.loop.history ?? []).map(record));
+  let result: ImageRunResult<null>;
   try {
     result = await runImageExperiment<null>(
-      { model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, evalSamples: o.evalSamples, batchSize: o.batchSize },
+      {
+        model: o.model,
+        iterations: o.iterations,
+        generators: o.generators,
+        seed: o.seed,
+        evalEvery: o.evalEvery,
+        evalSamples: o.evalSamples,
+        batchSize: o.batchSize,
+        checkpointEvery: o.checkpointEvery,
+      },
       { images: folder.images, count: folder.count, shape },
       {
-        signal: controller.signal,
+        ...control.hooks,
         onProgress: (i) => progress.update(i),
         onLosses: (_i, l) => progress.losses(l),
-        onEvaluate: async (r) => log.append({ iteration: r.iteration, elapsed_s: r.elapsed_s, prior: r.prior }),
+        onEvaluate: async (r) => log.append(record(r)),
       },
     );
+    progress.stop();
+    if (result.aborted) control.reportInterrupted(result.iterations);
+  } catch (error) {
+    if (!(error instanceof NumericalFaultError)) throw error;
+    progress.stop();
+    return control.reportFault(error);
   } finally {
     progress.stop();
-    removeSigint();
+    control.dispose();
   }
   const metrics = {
     experiment: 'images',
@@ -85,14 +129,22 @@ export async function trainImagesCommand(raw: Record<string, unknown>, command: 
     grids: result.grids,
     shape: result.shape,
   });
-  process.stdout.write(`out: ${out}\niterations: ${result.iterations}  ms/iteration: ${result.ms_per_iteration.toPrecision(4)}\nprior: ${result.final.prior.map((p) => p.toFixed(3)).join(' ')}\n`);
-  return result.aborted ? 130 : 0;
+  process.stdout.write(
+    [
+      `out: ${out}`,
+      `iterations: ${result.iterations}${result.aborted ? ' (interrupted)' : ''}  ms/iteration: ${result.ms_per_iteration.toPrecision(4)}`,
+      `prior: ${result.final.prior.map((p) => p.toFixed(3)).join(' ')}`,
+      ...(result.aborted ? [control.checkpointLine()] : []),
+      '',
+    ].join('\n'),
+  );
+  return 0;
 }
 
 /** Adds `train mnist` and `train images` under the CLI's `train` command. */
 export function registerImageCommands(train: Command, setExit: (code: number) => void): void {
   const common = (cmd: Command, defaults: { iterations: string; evalEvery: string }): Command =>
-    cmd
+    addRunControlOptions(cmd)
       .option('--model <name>', `model: ${MNIST_MODELS.join(' | ')}`, 'dmwgan-pl')
       .option('--iterations <n>', 'iterations (a critic or a generator step each)', defaults.iterations)
       .option('--generators <n>', 'generators (ensemble models)', '20')

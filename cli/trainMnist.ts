@@ -11,12 +11,12 @@ import type { ImageClassifier, MnistMetrics, RealReference } from '../src/experi
 import { MNIST_MODELS } from '../src/experiments/mnist/models.js';
 import { MNIST_SHAPE } from '../src/experiments/mnist/models.js';
 import { runImageExperiment } from '../src/experiments/mnist/run.js';
-import type { ImageDataset, ImageEvalRecord, ImageRunResult } from '../src/experiments/mnist/run.js';
-import { CLI_BACKENDS, UsageError } from './options.js';
+import type { ImageDataset, ImageEvalRecord, ImageLoopState, ImageRunResult } from '../src/experiments/mnist/run.js';
+import { NumericalFaultError } from '../plugins/faults/index.js';
+import { CLI_BACKENDS, runControlShape, UsageError } from './options.js';
 import { prepareOutDir } from './outDir.js';
-
-/** Exit code after SIGINT. */
-const EXIT_INTERRUPTED = 130;
+import { createRunControl, readResumable } from './runControl.js';
+import type { Resumable } from './runControl.js';
 
 function oneOf<const T extends readonly [string, ...string[]]>(flag: string, values: T) {
   return z.enum(values, { error: (issue) => `${flag} must be one of ${values.join(', ')} (got '${String(issue.input)}')` });
@@ -42,6 +42,9 @@ export const imageTrainShape = {
   evalSamples: intOption('--eval-samples', 20),
   batchSize: intOption('--batch-size', 1),
   backend: oneOf('--backend', CLI_BACKENDS),
+  ...runControlShape,
+  // Commander always hands the default over; callers in code may leave it out.
+  checkpointEvery: runControlShape.checkpointEvery.default(0),
   out: z.string().trim().min(1, { error: '--out must be a non-empty path' }).optional(),
 };
 
@@ -72,14 +75,16 @@ export async function startEngine(choice: (typeof CLI_BACKENDS)[number]): Promis
   }
 }
 
-/** Installs the Ctrl-C handler (first: stop and report; second: quit); returns its remover. */
-export function interruptible(controller: AbortController): () => void {
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  return () => process.off('SIGINT', onSigint);
+/**
+ * A resumed run's data order must index the training set it is given now (a folder that
+ * gained or lost images since the checkpoint would not).
+ * @param what the option that chose the images (for the message).
+ */
+export function checkResumedData(resumeFrom: Resumable<{ order: readonly number[] }> | null, count: number, what: string): void {
+  const n = resumeFrom?.loop.order.length ?? 0;
+  if (resumeFrom && n !== 0 && n !== count) {
+    throw new UsageError(`--resume ${resumeFrom.dir}: the checkpointed run trained on ${n} images, ${what} gives ${count} now`);
+  }
 }
 
 function fmt(v: number | null | undefined, digits = 4): string {
@@ -88,8 +93,11 @@ function fmt(v: number | null | undefined, digits = 4): string {
 
 /** Appends each evaluation to `metrics.jsonl` (rewritten atomically). */
 export class HistoryLog {
-  #text = '';
-  constructor(readonly path: string) {}
+  #text: string;
+  /** @param earlier records already logged (a resumed run keeps its history). */
+  constructor(readonly path: string, earlier: readonly unknown[] = []) {
+    this.#text = earlier.map((r) => `${JSON.stringify(r)}\n`).join('');
+  }
   async append(record: unknown): Promise<void> {
     this.#text += `${JSON.stringify(record)}\n`;
     await writeFileAtomic(this.path, this.#text);
@@ -118,12 +126,31 @@ function flatRecord(r: ImageEvalRecord<MnistMetrics | null>): Record<string, unk
 /**
  * `dmgan train mnist`: trains one of the three models on MNIST (DESIGN.md's `mnist`
  * benchmark), evaluates with the committed classifier, writes metrics.json, metrics.jsonl,
- * the sample grids and index.html.
+ * the sample grids and index.html. Checkpoints, `--resume`, `--on-fault` and graceful
+ * SIGINT/SIGTERM as `train lines` (cli/runControl.ts).
+ * @returns the exit code: 0 (also after a graceful stop, which checkpoints), 3 on a NaN/Infinity.
+ * @throws UsageError for bad options or a checkpoint that does not fit (before anything is written).
  */
 export async function trainMnistCommand(raw: Record<string, unknown>, command: string): Promise<number> {
   const o = parseWith(trainMnistSchema, raw);
-  const out = o.out ?? `runs/mnist-${o.model}-s${o.seed}`;
+  const out = o.out ?? o.resume ?? `runs/mnist-${o.model}-s${o.seed}`;
+  // What must match for a checkpoint to continue this run (iterations may grow).
+  const runConfig = {
+    model: o.model,
+    generators: o.generators,
+    seed: o.seed,
+    batchSize: o.batchSize,
+    evalEvery: o.evalEvery,
+    evalSamples: o.evalSamples,
+    trainLimit: o.trainLimit,
+    testSamples: o.testSamples,
+  };
+  type Loop = ImageLoopState<MnistMetrics | null>;
+  const resumeFrom = o.resume ? await readResumable<Loop>('train mnist', o.resume, runConfig, o.iterations) : null;
   const backend = await startEngine(o.backend);
+  const train = await loadMnist('train', o.trainLimit ? { limit: o.trainLimit } : {});
+  const test = await loadMnist('test', { limit: o.testSamples });
+  checkResumedData(resumeFrom, train.count, o.trainLimit ? `--train-limit ${o.trainLimit}` : 'the MNIST training set');
   await prepareOutDir(out);
   // Loaded at the first evaluation (a run may start while the classifier is still training).
   type Loaded = Awaited<ReturnType<typeof loadClassifier>>;
@@ -144,9 +171,10 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
       }
     }
   };
-  const deferred: Array<{ images: Float32Array; ids: Int32Array; prior: number[] }> = [];
-  const train = await loadMnist('train', o.trainLimit ? { limit: o.trainLimit } : {});
-  const test = await loadMnist('test', { limit: o.testSamples });
+  // Deferred samples by iteration (evaluations of a checkpoint this run resumed from have none here).
+  type Deferred = { images: Float32Array; ids: Int32Array; prior: number[] };
+  const deferred = new Map<number, Deferred>();
+  let pending: Deferred | null = null;
   const classifier: ImageClassifier = {
     numClasses: MNIST_CLASSES,
     featureSize: CLASSIFIER_FEATURES,
@@ -158,11 +186,19 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
   let real: RealReference | null = null;
   const data: ImageDataset = { images: train.images, count: train.count, shape: MNIST_SHAPE };
 
-  const controller = new AbortController();
-  const removeSigint = interruptible(controller);
   const progress = createTrainingProgress({ total: o.iterations });
+  // First Ctrl-C/SIGTERM: finish the step, checkpoint, write the report, exit 0; a second one quits at once.
+  const control = createRunControl<Loop>({
+    command: 'train mnist',
+    out,
+    config: runConfig,
+    keepCheckpoints: o.keepCheckpoints,
+    onFault: o.onFault,
+    resumeFrom,
+    log: (line) => progress.log(line),
+  });
   progress.log(`dmgan: training ${o.model} on MNIST (${train.count} images) for ${o.iterations} iterations (backend ${backend}, out ${out})`);
-  const log = new HistoryLog(join(out, 'metrics.jsonl'));
+  const log = new HistoryLog(join(out, 'metrics.jsonl'), (resumeFrom?.loop.history ?? []).map(flatRecord));
   let result: ImageRunResult<MnistMetrics | null>;
   const score = (images: Float32Array, ids: Int32Array, prior: number[]): MnistMetrics => {
     real ??= realReference(test.images, test.count, classifier);
@@ -170,21 +206,32 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
   };
   try {
     result = await runImageExperiment<MnistMetrics | null>(
-      { model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, evalSamples: o.evalSamples, batchSize: o.batchSize },
+      {
+        model: o.model,
+        iterations: o.iterations,
+        generators: o.generators,
+        seed: o.seed,
+        evalEvery: o.evalEvery,
+        evalSamples: o.evalSamples,
+        batchSize: o.batchSize,
+        checkpointEvery: o.checkpointEvery,
+      },
       data,
       {
-        signal: controller.signal,
+        ...control.hooks,
         onProgress: (i) => progress.update(i),
         onLosses: (_i, l) => progress.losses(l),
         evaluate: async (samples, prior) => {
           if (!(await classifierReady(false))) {
-            deferred.push({ images: samples.images, ids: samples.ids, prior });
+            pending = { images: samples.images, ids: samples.ids, prior };
             progress.log('classifier not there yet: metrics of this evaluation deferred');
             return null;
           }
           return score(samples.images, samples.ids, prior);
         },
         onEvaluate: async (r) => {
+          if (r.metrics === null && pending) deferred.set(r.iteration, pending);
+          pending = null;
           await log.append(flatRecord(r));
           const m = r.metrics;
           if (m) {
@@ -193,18 +240,24 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
         },
       },
     );
-    if (deferred.length > 0) {
+    progress.stop();
+    if (result.aborted) control.reportInterrupted(result.iterations);
+    if (deferred.size > 0) {
       await classifierReady(true);
-      const history = result.history as Array<{ metrics: MnistMetrics | null }>;
+      const history = result.history as Array<{ iteration: number; metrics: MnistMetrics | null }>;
       for (const h of history) {
-        const d = h.metrics === null ? deferred.shift() : undefined;
+        const d = h.metrics === null ? deferred.get(h.iteration) : undefined;
         if (d) h.metrics = score(d.images, d.ids, d.prior);
       }
       await writeFileAtomic(log.path, result.history.map((r) => `${JSON.stringify(flatRecord(r))}\n`).join(''));
     }
+  } catch (error) {
+    if (!(error instanceof NumericalFaultError)) throw error;
+    progress.stop();
+    return control.reportFault(error);
   } finally {
     progress.stop();
-    removeSigint();
+    control.dispose();
     holder.loaded?.classifier.dispose();
   }
   const manifest = holder.loaded?.manifest ?? null;
@@ -253,8 +306,9 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
       `iterations: ${result.iterations}${result.aborted ? ' (interrupted)' : ''}  ms/iteration: ${fmt(result.ms_per_iteration, 4)} (CPU ${fmt(result.cpu_ms_per_iteration, 4)})  backend: ${result.backend}`,
       `inter_mode_jsd: ${fmt(m.inter_mode_jsd)}  intra_mode_msd: ${fmt(m.intra_mode_msd)} (real ${fmt(m.intra_mode_msd_real)})  sample_quality: ${fmt(m.sample_quality, 3)}  fid: ${fmt(m.fid)}`,
       `prior: ${m.prior.map((p) => p.toFixed(3)).join(' ')}`,
+      ...(result.aborted ? [control.checkpointLine()] : []),
       '',
     ].join('\n'),
   );
-  return result.aborted ? EXIT_INTERRUPTED : 0;
+  return 0;
 }

@@ -24,7 +24,9 @@ interface Case {
 
 let tmp: string;
 let base: string; // a finished CLI run with one checkpoint (step-12)
+let mnistBase: string; // a finished `train mnist` run with one checkpoint (step-4)
 const GEN = ['--backend', 'cpu', '--generators', '4', '--eval-every', '1000'];
+const MNIST_GEN = ['--backend', 'wasm', '--generators', '2', '--train-limit', '64', '--batch-size', '8', '--eval-every', '1000', '--eval-samples', '20', '--test-samples', '20'];
 const rows: string[] = [];
 
 beforeAll(async () => {
@@ -33,6 +35,8 @@ beforeAll(async () => {
   base = join(tmp, 'base');
   const r = dmgan(['train', 'lines', ...GEN, '--iterations', '12', '--checkpoint-every', '12', '--out', base]);
   expect(r.status).toBe(0);
+  mnistBase = join(tmp, 'mnist-base');
+  expect(dmgan(['train', 'mnist', ...MNIST_GEN, '--iterations', '4', '--checkpoint-every', '4', '--out', mnistBase]).status).toBe(0);
 });
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
@@ -41,6 +45,11 @@ afterAll(() => {
 
 const cli = async (args: string[]): Promise<{ message: string; exit: number | null }> => {
   const r = dmgan(['train', 'lines', ...args]);
+  return { message: r.stderr.trim(), exit: r.status };
+};
+// `train mnist` / `train images` (same exit codes and messages as `train lines`).
+const imageCli = async (command: 'mnist' | 'images', args: string[]): Promise<{ message: string; exit: number | null }> => {
+  const r = dmgan(['train', command, ...args]);
   return { message: r.stderr.trim(), exit: r.status };
 };
 const thrown = async (f: () => unknown): Promise<{ message: string }> => {
@@ -107,6 +116,10 @@ const CASES: Case[] = [
   { where: 'CLI', input: '--resume of a folder with no checkpoint', act: () => cli(['--resume', tmp]), expect: /^dmgan: --resume .*: no readable checkpoint in .*: no manifest\.json, checkpoints\/step-\*\/ or checkpoint\/ there$/, exit: 2 },
   { where: 'CLI', input: '--resume with other options (--generators 3)', act: () => cli(['--backend', 'cpu', '--generators', '3', '--eval-every', '1000', '--iterations', '30', '--resume', base]), expect: /^dmgan: --resume .*: options differ from the checkpointed run: --generators was 4, now 3$/, exit: 2 },
   { where: 'CLI', input: '--resume with --iterations not past the checkpoint', act: () => cli([...GEN, '--iterations', '12', '--resume', base]), expect: /^dmgan: --resume .*: the checkpoint is at iteration 12; --iterations 12 leaves nothing to do$/, exit: 2 },
+  { where: 'CLI', input: 'train mnist --checkpoint-every -1', act: () => imageCli('mnist', ['--checkpoint-every', '-1']), expect: /^dmgan: --checkpoint-every must be a non-negative integer \(0: no checkpoints\) \(got '-1'\)$/, exit: 2 },
+  { where: 'CLI', input: 'train images --on-fault retry', act: () => imageCli('images', ['--data', tmp, '--on-fault', 'retry']), expect: /^dmgan: --on-fault must be one of stop, rollback \(got 'retry'\)$/, exit: 2 },
+  { where: 'CLI', input: 'train mnist --resume with another --model (dmwgan)', act: () => imageCli('mnist', [...MNIST_GEN, '--iterations', '10', '--model', 'dmwgan', '--resume', mnistBase]), expect: /^dmgan: --resume .*: options differ from the checkpointed run: --model was dmwgan-pl, now dmwgan$/, exit: 2 },
+  { where: 'CLI', input: 'train mnist --resume with another --seed (5)', act: () => imageCli('mnist', [...MNIST_GEN, '--iterations', '10', '--seed', '5', '--resume', mnistBase]), expect: /^dmgan: --resume .*: options differ from the checkpointed run: --seed was 0, now 5$/, exit: 2 },
   // Checkpoints handed to --resume (exit 2, the checkpoint untouched)
   { where: 'checkpoint', input: 'manifest.json truncated', act: () => resume(damaged((d) => truncateSync(join(d, 'manifest.json'), 100))), expect: /manifest\.json is not valid JSON \(truncated or corrupt checkpoint\)/, exit: 2 },
   { where: 'checkpoint', input: 'manifest of another format version', act: () => resume(damaged(editManifest((m) => ({ ...m, format: 'dmgan.checkpoint/v0' })))), expect: /checkpoint format "dmgan\.checkpoint\/v0" is not supported \(this dmgan reads dmgan\.checkpoint\/v1\)/, exit: 2 },
@@ -145,6 +158,7 @@ const CASES: Case[] = [
     expect: /^dmgan: warning: skipping checkpoint .*step-24: no readable checkpoint in .*step-24: ENOENT[^\n]*\ndmgan: resumed from .*step-12 at iteration 12$/,
     exit: 0,
   },
+  { where: 'checkpoint', input: 'a `train lines` checkpoint given to `train mnist --resume`', act: () => imageCli('mnist', [...MNIST_GEN, '--iterations', '30', '--resume', base]), expect: /^dmgan: --resume .*: the checkpoint was not written by 'dmgan train mnist' \(it is a 'dmgan train lines' checkpoint\)$/, exit: 2 },
   { where: 'checkpoint', input: 'written by the API, not by `train lines`', act: () => resume(damaged(editManifest((m) => ({ ...m, extra: { options: {} } })))), expect: /the checkpoint was not written by 'dmgan train lines'/, exit: 2 },
   {
     where: 'checkpoint',

@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { restoreCheckpoint } from '../../plugins/checkpoint/index.js';
-import type { LoadedCheckpoint } from '../../plugins/checkpoint/index.js';
+import type { CheckpointManifest, LoadedCheckpoint } from '../../plugins/checkpoint/index.js';
 import type { StepLosses } from '../../src/core/dmganCore.js';
 import { Random } from '../../src/core/random.js';
 import { sampleLineData, type LineDatasetName } from '../../src/experiments/lines/data.js';
@@ -92,6 +93,22 @@ export function snapshot(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * Puts a NaN into the first weight of the checkpoint in `dir` (the first generator's first
+ * variable) and re-seals the manifest, as a diverged run would have written it.
+ */
+export function poisonCheckpointWeights(dir: string): void {
+  const manifestPath = join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CheckpointManifest;
+  const bytes = readFileSync(join(dir, manifest.files.weights.name));
+  new DataView(bytes.buffer, bytes.byteOffset).setFloat32(0, NaN, true);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  unlinkSync(join(dir, manifest.files.weights.name));
+  manifest.files.weights = { name: `weights-${sha.slice(0, 16)}.bin`, bytes: bytes.byteLength, sha256: sha };
+  writeFileSync(join(dir, manifest.files.weights.name), bytes);
+  writeFileSync(manifestPath, JSON.stringify(manifest));
 }
 
 /** Line-run settings a CLI run was made with (to rebuild its engine in-process). */

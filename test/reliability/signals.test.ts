@@ -67,3 +67,35 @@ describe('SIGINT / SIGTERM', () => {
     expect(newest.checkpoint.manifest.counters.iteration % 5 === 0 || newest.skipped.length === 0).toBe(true);
   });
 });
+
+describe('SIGINT / SIGTERM: train mnist', () => {
+  const MNIST = ['train', 'mnist', '--backend', 'wasm', '--generators', '2', '--train-limit', '64', '--batch-size', '8', '--eval-samples', '20', '--test-samples', '20', '--eval-every', '500000'];
+  const mnist = (out: string): string[] => [...MNIST, '--iterations', '1000000', '--out', out];
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal}: finishes the step, writes a loadable checkpoint with the data order, prints its path, exits 0`, { timeout: 120_000 }, async () => {
+      const out = join(tmp, `mnist-${signal}`);
+      const r = await dmganWithSignal(mnist(out), signal, 1000);
+      expect(r.signalled).toBe(true);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`${signal}: finishing the current step`));
+      const printed = /checkpoint: (\S+)/.exec(r.stdout)?.[1];
+      expect(printed).toBeDefined();
+      const newest = await loadNewestCheckpoint(out);
+      expect(newest.dir).toBe(printed);
+      const at = newest.checkpoint.manifest.counters.iteration;
+      expect(at).toBeGreaterThan(0);
+      const extra = newest.checkpoint.manifest.extra as { command: string; loop: { iteration: number; order: number[]; cursor: number } };
+      expect(extra.command).toBe('train mnist');
+      expect(extra.loop.iteration).toBe(at);
+      expect(extra.loop.order).toHaveLength(64);
+      expect(extra.loop.cursor).toBe((at * 8) % 64 || 64);
+      expect((JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { iterations: number; aborted: boolean })).toMatchObject({ iterations: at, aborted: true });
+      expect(readdirSync(out, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      if (signal === 'SIGINT') {
+        const resumed = dmgan([...MNIST, '--iterations', String(at + 3), '--resume', out]);
+        expect(resumed.status).toBe(0);
+        expect(resumed.stderr).toContain(`resumed from ${printed} at iteration ${at}`);
+      }
+    });
+  }
+});

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DmganCore, StepLosses } from '../../core/dmganCore.js';
-import { Random } from '../../core/random.js';
+import { checkFiniteLosses, NumericalFaultError } from '../../core/faults.js';
+import { Random, type RandomState } from '../../core/random.js';
 import { buildMnistModel } from './models.js';
 import type { ImageShape, MnistModelName } from './models.js';
 
@@ -32,10 +33,32 @@ export interface ImageRunConfig {
   readonly logEvery?: number;
   /** Override the generator width (default 32 per ensemble member, 128 for wgan-gp). */
   readonly generatorWidth?: number;
+  /** Call `hooks.onCheckpoint` every this many iterations (0: never). Default 0. */
+  readonly checkpointEvery?: number;
 }
 
 /** One evaluation record: the evaluator's numbers plus the prior and timing. */
 export type ImageEvalRecord<M> = { readonly iteration: number; readonly prior: number[]; readonly elapsed_s: number; readonly metrics: M | null };
+
+/**
+ * The loop's own state besides the engine's: with the engine's checkpoint it makes a resumed
+ * run continue exactly as an uninterrupted one (same batches, same evaluations). Plain JSON.
+ */
+export interface ImageLoopState<M> {
+  readonly iteration: number;
+  /** Training wall milliseconds so far (for ms/iteration across resumes). */
+  readonly trainMs: number;
+  /** Training CPU milliseconds so far. */
+  readonly cpuMs: number;
+  /** The data-order stream (it shuffles each epoch). */
+  readonly dataRng: RandomState;
+  /** The current epoch's shuffled image indices (empty before the first batch). */
+  readonly order: number[];
+  /** Position in `order` of the next image to batch. */
+  readonly cursor: number;
+  readonly evalRng: RandomState;
+  readonly history: ImageEvalRecord<M>[];
+}
 
 /** Generated images of one evaluation and the generator of each. */
 export interface GeneratedImages {
@@ -52,7 +75,24 @@ export interface ImageRunHooks<M> {
   onLosses?(iteration: number, losses: StepLosses): void;
   onEvaluate?(record: ImageEvalRecord<M>): void | Promise<void>;
   onProgress?(iteration: number): void;
+  /**
+   * Aborting stops training before the next iteration; the run then checkpoints (when
+   * `onCheckpoint` is given and the last iteration was not just checkpointed), evaluates and returns.
+   */
   signal?: AbortSignal;
+  /** Every `checkpointEvery` iterations, and once more when aborted: persist `core` and `state` (awaited). */
+  onCheckpoint?(core: DmganCore, state: ImageLoopState<M>): Promise<void>;
+  /**
+   * A NaN/±Infinity was found (in a loss, gradient or weight; nothing of the failing step was
+   * applied). Return a loop state to continue from after restoring `core` (e.g. the last good
+   * checkpoint, with lowered learning rates), or null to stop: the run then throws `error`.
+   */
+  onFault?(error: NumericalFaultError, core: DmganCore): Promise<ImageLoopState<M> | null>;
+  /**
+   * Resuming: called once with the freshly built engine; restores its state (weights, batch-norm
+   * statistics, optimisers, prior, counters) and returns the loop state saved with it.
+   */
+  resume?(core: DmganCore): Promise<ImageLoopState<M>>;
 }
 
 /** What {@link runImageExperiment} returns. */
@@ -72,7 +112,10 @@ export interface ImageRunResult<M> {
 }
 
 function resolve(config: ImageRunConfig): Required<Omit<ImageRunConfig, 'generatorWidth'>> & { generatorWidth?: number } {
-  const full = { generators: 20, seed: 0, evalEvery: 1000, evalSamples: 1000, gridSamples: 36, batchSize: 64, logEvery: 20, ...config };
+  const full = { generators: 20, seed: 0, evalEvery: 1000, evalSamples: 1000, gridSamples: 36, batchSize: 64, logEvery: 20, checkpointEvery: 0, ...config };
+  if (!Number.isSafeInteger(full.checkpointEvery) || full.checkpointEvery < 0) {
+    throw new RangeError(`checkpointEvery must be a non-negative integer, got ${full.checkpointEvery}`);
+  }
   for (const key of ['generators', 'evalEvery', 'evalSamples', 'gridSamples', 'batchSize', 'logEvery'] as const) {
     if (!Number.isSafeInteger(full[key]) || full[key] < 1) throw new RangeError(`${key} must be a positive integer, got ${full[key]}`);
   }
@@ -108,15 +151,19 @@ export function sampleImages(core: DmganCore, count: number, rng: Random, shape:
 /**
  * Trains one image model (DESIGN.md's `mnist` benchmark architecture) on `data` and evaluates
  * it periodically through `hooks.evaluate`. No I/O. Every tensor it makes is disposed.
+ *
+ * Every step's losses are read back and checked for NaN/±Infinity (the host-side Adam has
+ * already synced the device, so reading them costs ~nothing); `hooks.onLosses` still sees
+ * them only every `logEvery` iterations.
  */
 export async function runImageExperiment<M>(config: ImageRunConfig, data: ImageDataset, hooks: ImageRunHooks<M> = {}): Promise<ImageRunResult<M>> {
   const c = resolve(config);
   if (data.count < 1) throw new RangeError('the training set is empty');
   const size = data.shape.height * data.shape.width * data.shape.channels;
   if (data.images.length !== data.count * size) throw new RangeError(`training set: ${data.images.length} values for ${data.count} images of ${size}`);
-  const dataRng = new Random(`images-data:${c.seed}`);
-  const evalRng = new Random(`images-eval:${c.seed}`);
-  const history: ImageEvalRecord<M>[] = [];
+  let dataRng = new Random(`images-data:${c.seed}`);
+  let evalRng = new Random(`images-eval:${c.seed}`);
+  let history: ImageEvalRecord<M>[] = [];
   const started = performance.now();
   let trainMs = 0;
   let trainCpu = 0;
@@ -153,7 +200,36 @@ export async function runImageExperiment<M>(config: ImageRunConfig, data: ImageD
     return out;
   };
 
+  let checkpointedAt = -1;
   try {
+    const adopt = (state: ImageLoopState<M>, what: string): void => {
+      if (state.iteration !== core.iteration) throw new Error(`${what}: loop state at iteration ${state.iteration}, engine at ${core.iteration}`);
+      // The data order must index this training set (a resume on another set of images would not).
+      const n = state.order.length;
+      if (n !== 0 && n !== data.count) throw new RangeError(`${what}: the loop state's data order covers ${n} images, the training set has ${data.count}`);
+      if (!Number.isSafeInteger(state.cursor) || state.cursor < 0 || state.cursor > n) throw new RangeError(`${what}: data cursor ${state.cursor} is outside the order of ${n} images`);
+      if (state.order.some((i) => !Number.isSafeInteger(i) || i < 0 || i >= data.count)) throw new RangeError(`${what}: the data order holds an index outside [0, ${data.count})`);
+      done = state.iteration;
+      trainMs = state.trainMs;
+      trainCpu = state.cpuMs;
+      dataRng = new Random({ state: state.dataRng });
+      order = Int32Array.from(state.order);
+      cursor = state.cursor;
+      evalRng = new Random({ state: state.evalRng });
+      history = [...state.history];
+      checkpointedAt = done;
+    };
+    if (hooks.resume) adopt(await hooks.resume(core), 'resume');
+    const loopState = (): ImageLoopState<M> => ({
+      iteration: done,
+      trainMs,
+      cpuMs: trainCpu,
+      dataRng: dataRng.state(),
+      order: Array.from(order),
+      cursor,
+      evalRng: evalRng.state(),
+      history: [...history],
+    });
     const evaluate = async (): Promise<ImageEvalRecord<M>> => {
       const prior = Array.from(core.prior.probabilities());
       const metrics = hooks.evaluate ? await hooks.evaluate(sampleImages(core, c.evalSamples, evalRng, data.shape), prior) : null;
@@ -164,12 +240,12 @@ export async function runImageExperiment<M>(config: ImageRunConfig, data: ImageD
     };
     let segmentStart = performance.now();
     let cpuStart = process.cpuUsage();
-    const pause = (): void => {
+    const pauseClock = (): void => {
       trainMs += performance.now() - segmentStart;
       const u = process.cpuUsage(cpuStart);
       trainCpu += (u.user + u.system) / 1000;
     };
-    const resume = (): void => {
+    const startClock = (): void => {
       segmentStart = performance.now();
       cpuStart = process.cpuUsage();
     };
@@ -179,21 +255,42 @@ export async function runImageExperiment<M>(config: ImageRunConfig, data: ImageD
       const batch = tf.tensor4d(nextBatch(), [c.batchSize, data.shape.height, data.shape.width, data.shape.channels]);
       let result;
       try {
-        result = core.step(batch, read);
+        result = core.step(batch, true);
+        if (result.losses) checkFiniteLosses(iteration, result.kind, result.losses);
+      } catch (error) {
+        if (!(error instanceof NumericalFaultError) || !hooks.onFault) throw error;
+        const state = await hooks.onFault(error, core);
+        if (!state) throw error;
+        // The rolled-back state brings its own clocks; the rollback itself is not training time.
+        adopt(state, 'rollback');
+        last = null;
+        startClock();
+        continue;
       } finally {
         batch.dispose();
       }
       done = iteration;
-      if (result.losses) hooks.onLosses?.(iteration, result.losses);
+      if (result.losses && read) hooks.onLosses?.(iteration, result.losses);
       hooks.onProgress?.(iteration);
-      const evalNow = iteration % c.evalEvery === 0 && iteration < c.iterations;
-      pause();
+      const evalNow = iteration % c.evalEvery === 0;
+      const checkpointNow = c.checkpointEvery > 0 && iteration % c.checkpointEvery === 0 && hooks.onCheckpoint !== undefined;
+      pauseClock();
+      // Evaluated before the checkpoint, so the checkpoint holds this evaluation and the stream after it.
       if (evalNow) last = await evaluate();
+      if (checkpointNow) {
+        await hooks.onCheckpoint?.(core, loopState());
+        checkpointedAt = iteration;
+      }
       // Lets signal handlers and progress output run.
       await new Promise<void>((r) => setImmediate(r));
-      resume();
+      startClock();
     }
-    pause();
+    pauseClock();
+    // Stopped early: checkpoint before the final evaluation moves the evaluation stream.
+    if (done < c.iterations && hooks.onCheckpoint && checkpointedAt !== done) {
+      await hooks.onCheckpoint(core, loopState());
+      checkpointedAt = done;
+    }
     if (last === null || last.iteration !== done) last = await evaluate();
     const gridRng = new Random(`images-grid:${c.seed}`);
     grids = Array.from({ length: core.prior.n }, (_, g) => {

@@ -1,0 +1,207 @@
+import type { Command } from 'commander';
+import type { DmganCore } from '../src/core/dmganCore.js';
+import { loadNewestCheckpoint, restoreCheckpoint, saveRotatingCheckpoint } from '../plugins/checkpoint/index.js';
+import type { LoadedCheckpoint } from '../plugins/checkpoint/index.js';
+import { handleStopSignals } from '../plugins/faults/index.js';
+import type { NumericalFaultError } from '../plugins/faults/index.js';
+import { UsageError } from './options.js';
+
+/**
+ * Run reliability shared by the training commands (`train lines`, `train mnist`,
+ * `train images`): periodic rotating checkpoints, `--resume`, `--on-fault stop|rollback`,
+ * graceful SIGINT/SIGTERM, and the exit codes and messages that go with them
+ * (docs/reliability.md). One implementation, so the commands behave alike.
+ */
+
+/** Exit code after a second SIGINT/SIGTERM (128 + 2, the shell convention); the first one checkpoints and exits 0. */
+export const EXIT_INTERRUPTED = 130;
+/** Exit code when training stopped on a NaN/±Infinity. */
+export const EXIT_NUMERICAL_FAULT = 3;
+/** Rollbacks `--on-fault rollback` makes before giving up. */
+export const MAX_ROLLBACKS = 3;
+
+/** Adds `--checkpoint-every`, `--keep-checkpoints`, `--on-fault` and `--resume` (validated by `runControlShape` in options.ts). */
+export function addRunControlOptions(command: Command): Command {
+  return command
+    .option('--checkpoint-every <n>', 'save a resumable checkpoint in <out>/checkpoints/step-<i> every n iterations (0: only on SIGINT/SIGTERM)', '0')
+    .option('--keep-checkpoints <k>', 'keep the newest k checkpoints', '3')
+    .option('--on-fault <mode>', 'NaN/Infinity in a loss, gradient or weight: stop | rollback (to the last checkpoint, halving the learning rates)', 'stop')
+    .option('--resume <dir>', 'continue the run whose --out was <dir> from its newest complete checkpoint (same options; --iterations may grow)');
+}
+
+/** The commands that checkpoint; each checkpoint records its command so another command's is refused. */
+export type TrainCommandName = 'train lines' | 'train mnist' | 'train images';
+
+/** What every loop state has (the engine's checkpoint must be at the same iteration). */
+export interface LoopStateBase {
+  readonly iteration: number;
+}
+
+/** What a command stores in a checkpoint's `extra` (with the engine's state). */
+export interface RunCheckpointExtra<L> {
+  /** Absent in checkpoints of `train lines` from before the image commands could checkpoint. */
+  readonly command?: TrainCommandName;
+  /** The options that must match for a resume (see {@link readResumable}). */
+  readonly config: Record<string, unknown>;
+  readonly loop: L;
+  /** Learning-rate factor of the run (below 1 after rollbacks; a resume keeps it). */
+  readonly learningRateScale: number;
+}
+
+/** A checkpoint found by {@link readResumable}, checked against the run's options. */
+export interface Resumable<L> {
+  readonly dir: string;
+  readonly checkpoint: LoadedCheckpoint;
+  readonly loop: L;
+  readonly learningRateScale: number;
+}
+
+// `evalEvery` → `--eval-every`.
+const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const shown = (v: unknown): string => (v === undefined ? '(not set)' : String(v));
+
+/**
+ * Finds the newest complete checkpoint under `dir` (a run's out dir, skipping a partial or
+ * corrupt newest one with a warning) and checks it was written by `command` for a run with
+ * these options; the error says precisely what differs (`--seed was 1, now 2`). Nothing is written.
+ * @param config option values that must be equal (keys in camelCase: `evalEvery` is `--eval-every`).
+ * @param iterations the run's `--iterations`: it must lie past the checkpoint.
+ * @throws UsageError naming `--resume` and what is wrong.
+ */
+export async function readResumable<L extends LoopStateBase>(command: TrainCommandName, dir: string, config: Record<string, unknown>, iterations: number): Promise<Resumable<L>> {
+  let found;
+  try {
+    found = await loadNewestCheckpoint(dir);
+  } catch (error) {
+    throw new UsageError(`--resume ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // Newer checkpoints that were partial (a kill mid-write) or corrupt: said once an older one was found.
+  for (const s of found.skipped) process.stderr.write(`dmgan: warning: skipping checkpoint ${s.dir}: ${s.reason}\n`);
+  const checkpoint = found.checkpoint;
+  const extra = checkpoint.manifest.extra as Partial<RunCheckpointExtra<L>>;
+  // Checkpoints of `train lines` carried no command before the image commands could checkpoint.
+  const writer = extra.command ?? (extra.config && extra.loop ? 'train lines' : undefined);
+  if (writer !== command) {
+    const other = writer === undefined ? '' : ` (it is a 'dmgan ${writer}' checkpoint)`;
+    throw new UsageError(`--resume ${dir}: the checkpoint was not written by 'dmgan ${command}'${other}`);
+  }
+  if (!extra.config || !extra.loop) throw new UsageError(`--resume ${dir}: the checkpoint was not written by 'dmgan ${command}'`);
+  const saved = extra.config;
+  // Every option either side names: an option only the checkpoint has (e.g. an ONNX file) differs too.
+  const keys = [...new Set([...Object.keys(config), ...Object.keys(saved)])];
+  const differences = keys.filter((k) => saved[k] !== config[k]).map((k) => `${flagOf(k)} was ${shown(saved[k])}, now ${shown(config[k])}`);
+  if (differences.length > 0) throw new UsageError(`--resume ${dir}: options differ from the checkpointed run: ${differences.join('; ')}`);
+  if (extra.loop.iteration >= iterations) {
+    throw new UsageError(`--resume ${dir}: the checkpoint is at iteration ${extra.loop.iteration}; --iterations ${iterations} leaves nothing to do`);
+  }
+  return { checkpoint, loop: extra.loop, dir: found.dir, learningRateScale: typeof extra.learningRateScale === 'number' ? extra.learningRateScale : 1 };
+}
+
+/** Multiplies the generator, discriminator and Q learning rates by `scale` relative to the run's settings (rollback). */
+export function scaleLearningRates(core: DmganCore, scale: number): void {
+  if (scale === 1) return;
+  for (const name of ['generator', 'discriminator', 'q'] as const) {
+    core.optimizers[name].setLearningRate(core.optimizerSettings[name].learningRate * scale);
+  }
+}
+
+/** Options of {@link createRunControl}. */
+export interface RunControlOptions<L> {
+  readonly command: TrainCommandName;
+  /** The run's out dir: checkpoints go to `<out>/checkpoints/step-<i>/`. */
+  readonly out: string;
+  /** Stored with each checkpoint; compared by {@link readResumable} on resume. */
+  readonly config: Record<string, unknown>;
+  readonly keepCheckpoints: number;
+  readonly onFault: 'stop' | 'rollback';
+  /** The checkpoint to continue (from {@link readResumable}), or null for a fresh run. */
+  readonly resumeFrom: Resumable<L> | null;
+  /** Prints a line for the user (the progress display's log). */
+  readonly log: (line: string) => void;
+}
+
+/** The hooks a training loop takes (`runLinesExperiment`, `runImageExperiment`). */
+export interface RunControlHooks<L> {
+  readonly signal: AbortSignal;
+  onCheckpoint(core: DmganCore, loop: L): Promise<void>;
+  onFault(error: NumericalFaultError, core: DmganCore): Promise<L | null>;
+  resume?(core: DmganCore): Promise<L>;
+}
+
+/** What {@link createRunControl} returns. */
+export interface RunControl<L> {
+  /** Spread into the loop's hooks. */
+  readonly hooks: RunControlHooks<L>;
+  /** The newest checkpoint written (or resumed from), if any. */
+  readonly lastCheckpointDir: string | null;
+  /** After an interrupted run, before its report is written: says where the checkpoint is (stderr). */
+  reportInterrupted(iterations: number): void;
+  /** The stdout line of an interrupted run: the checkpoint and how to continue. */
+  checkpointLine(): string;
+  /** Prints the fault and what became of the checkpoints (stderr); returns the exit code (3). */
+  reportFault(error: NumericalFaultError): number;
+  /** Removes the signal handlers (call when training is over). */
+  dispose(): void;
+}
+
+/**
+ * Installs the graceful-stop handlers (first SIGINT/SIGTERM: finish the step, checkpoint,
+ * write the report, exit 0; a second one quits at once, 130 — every write is atomic) and
+ * returns the loop hooks that checkpoint, resume and roll back, plus the messages that go with them.
+ */
+export function createRunControl<L extends LoopStateBase>(options: RunControlOptions<L>): RunControl<L> {
+  const { out, resumeFrom, log } = options;
+  const stop = handleStopSignals({ onFirst: (name) => process.stderr.write(`\ndmgan: ${name}: finishing the current step and writing a checkpoint (again to quit at once)\n`) });
+  let lastCheckpoint: { dir: string; checkpoint: LoadedCheckpoint | null } | null = resumeFrom ? { dir: resumeFrom.dir, checkpoint: resumeFrom.checkpoint } : null;
+  let rollbacks = 0;
+  let learningRateScale = resumeFrom?.learningRateScale ?? 1;
+  const hooks: RunControlHooks<L> = {
+    signal: stop.signal,
+    onCheckpoint: async (core, loop) => {
+      const extra: RunCheckpointExtra<L> = { command: options.command, config: options.config, loop, learningRateScale };
+      const saved = await saveRotatingCheckpoint(out, core, { ...extra }, { keep: options.keepCheckpoints });
+      lastCheckpoint = { dir: saved.dir, checkpoint: null };
+    },
+    ...(resumeFrom
+      ? {
+          resume: async (core: DmganCore) => {
+            restoreCheckpoint(core, resumeFrom.checkpoint);
+            scaleLearningRates(core, learningRateScale);
+            log(`dmgan: resumed from ${resumeFrom.dir} at iteration ${resumeFrom.loop.iteration}`);
+            return resumeFrom.loop;
+          },
+        }
+      : {}),
+    onFault: async (error, core) => {
+      if (options.onFault !== 'rollback' || lastCheckpoint === null || rollbacks >= MAX_ROLLBACKS) return null;
+      rollbacks += 1;
+      const { dir } = lastCheckpoint;
+      const checkpoint = lastCheckpoint.checkpoint ?? (await loadNewestCheckpoint(dir)).checkpoint;
+      restoreCheckpoint(core, checkpoint);
+      learningRateScale /= 2;
+      scaleLearningRates(core, learningRateScale);
+      log(`dmgan: ${error.message}\ndmgan: rolled back to ${dir}; learning rates ×${learningRateScale} (rollback ${rollbacks} of ${MAX_ROLLBACKS})`);
+      return (checkpoint.manifest.extra as { loop: L }).loop;
+    },
+  };
+  return {
+    hooks,
+    get lastCheckpointDir() {
+      return lastCheckpoint?.dir ?? null;
+    },
+    reportInterrupted(iterations) {
+      process.stderr.write(`dmgan: interrupted after ${iterations} iterations; checkpoint written to ${lastCheckpoint?.dir ?? '(none)'}; writing the report\n`);
+    },
+    checkpointLine() {
+      return `checkpoint: ${lastCheckpoint?.dir ?? '(none)'}  (continue with --resume ${out})`;
+    },
+    reportFault(error) {
+      const kept = lastCheckpoint ? `the newest checkpoint, ${lastCheckpoint.dir}, is untouched` : 'no checkpoint was written';
+      process.stderr.write(`dmgan: ${error.message}\ndmgan: training stopped; ${kept}\n`);
+      return EXIT_NUMERICAL_FAULT;
+    },
+    dispose() {
+      stop.dispose();
+    },
+  };
+}
