@@ -32,7 +32,7 @@ export function linesVariants(): LinesVariant[] {
 
 /** Builds the variant's model and times it. */
 export function measureLines(variant: LinesVariant, schedule: Schedule): Measurement {
-  const core = buildLinesModel(variant.model, { generators: variant.generators, routing: variant.routing, seed: 0, closedFormCritic: variant.closedForm ?? true });
+  const core = buildLinesModel(variant.model, { generators: variant.generators, routing: variant.routing, seed: 0, closedFormGradients: variant.closedForm ?? true });
   const rng = new Random('bench-data');
   const batch = () => tf.tensor2d(sampleLineData('balanced', variant.batch, rng).points, [variant.batch, 2]);
   try {

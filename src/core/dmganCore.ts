@@ -42,10 +42,11 @@ export interface DmganCoreParts {
   latent?: 'uniform' | 'normal';
   seed?: number;
   /**
-   * Use the critic's closed-form WGAN-GP gradients when it has them (default true); false
-   * always differentiates the critic with autodiff (the reference path the tests compare with).
+   * Use closed-form gradients where the parts offer them (default true): the critic's WGAN-GP
+   * step, and in generator steps the critic's input gradient and Q's cross-entropy. False always
+   * uses autodiff (the reference path the tests compare with). Same maths, up to rounding.
    */
-  closedFormCritic?: boolean;
+  closedFormGradients?: boolean;
 }
 
 /** Losses of one iteration, as numbers. */
@@ -96,8 +97,8 @@ export class DmganCore {
   readonly qWeight: number;
   readonly discriminatorSteps: number;
   readonly latent: 'uniform' | 'normal';
-  /** Whether critic steps may use the critic's closed-form gradients (see {@link DmganCoreParts}). */
-  readonly closedFormCritic: boolean;
+  /** Whether steps may use the parts' closed-form gradients (see {@link DmganCoreParts}). */
+  readonly closedFormGradients: boolean;
   readonly optimizers: { generator: VariableAdam; discriminator: VariableAdam; q: VariableAdam };
   readonly optimizerSettings: OptimizerSettings;
   #iteration = 0;
@@ -118,7 +119,7 @@ export class DmganCore {
     this.qWeight = parts.qWeight ?? 1;
     this.discriminatorSteps = parts.discriminatorSteps ?? 5;
     this.latent = parts.latent ?? 'uniform';
-    this.closedFormCritic = parts.closedFormCritic ?? true;
+    this.closedFormGradients = parts.closedFormGradients ?? true;
     if (!Number.isInteger(this.discriminatorSteps) || this.discriminatorSteps < 0) {
       throw new RangeError(`discriminatorSteps must be an integer ≥ 0, got ${this.discriminatorSteps}`);
     }
@@ -229,7 +230,7 @@ export class DmganCore {
       let gp: tf.Scalar | null = null;
       const vars = this.critic.trainableVariables;
       const closedForm =
-        this.closedFormCritic && penalty && alpha && this.loss.wasserstein && this.critic.wassersteinGradients
+        this.closedFormGradients && penalty && alpha && this.loss.wasserstein && this.critic.wassersteinGradients
           ? this.critic.wassersteinGradients({ real, fake, alpha, penalty })
           : null;
       if (closedForm) gp = closedForm.penalty;
@@ -335,7 +336,7 @@ export class DmganCore {
    * (they outlive the custom op's scope): the caller frees them.
    */
   #closedFormGeneratorGradients(sampleRank: number, z: tf.Tensor2D, counts: ArrayLike<number>, labels: tf.Tensor | null, qHead: QHeadModule | null): { grads: tf.NamedTensorMap; adversarial: tf.Scalar; q: tf.Scalar | null; qGrads: tf.NamedTensorMap | null } | null {
-    if (!this.closedFormCritic || this.loss.wasserstein !== true) return null;
+    if (!this.closedFormGradients || this.loss.wasserstein !== true) return null;
     const useQ = qHead !== null && labels !== null && this.qWeight > 0;
     if (useQ && !qHead.crossEntropyGradients) return null;
     const forward = this.critic.closedFormForward?.(sampleRank) ?? null;

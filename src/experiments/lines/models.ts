@@ -26,10 +26,10 @@ export interface LinesModelOptions {
    */
   routing?: 'fused' | 'routed' | 'masked';
   /**
-   * Critic steps use the critic's closed-form WGAN-GP gradients (default true) or autodiff
+   * Closed-form critic and generator-step gradients (default true) or autodiff throughout
    * (false; the same maths, several times the kernels).
    */
-  closedFormCritic?: boolean;
+  closedFormGradients?: boolean;
 }
 
 /** Latent size of the reference. */
@@ -62,7 +62,7 @@ export function buildLinesModel(model: LineModelName, options: LinesModelOptions
     qWeight: single ? 0 : 1,
     discriminatorSteps: 5,
     seed,
-    closedFormCritic: options.closedFormCritic ?? true,
+    closedFormGradients: options.closedFormGradients ?? true,
   });
 }
 

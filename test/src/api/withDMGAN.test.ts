@@ -22,7 +22,7 @@ describe('withDMGAN', () => {
   it('one engine, two doors: the same seed gives the CLI line experiment\'s losses', () => {
     const batches = lineBatches(1, 14);
     // A user's GAN is differentiated by autodiff; the built-in MLP critic would use its closed form (equal up to rounding).
-    const core = buildLinesModel('dmwgan-pl', { generators: N, seed: 5, latentDim: D, closedFormCritic: false });
+    const core = buildLinesModel('dmwgan-pl', { generators: N, seed: 5, latentDim: D, closedFormGradients: false });
     const viaCli = runBatches(batches, (real) => core.step(real).losses);
     const cliPrior = core.prior.probabilities();
     core.dispose();

@@ -81,8 +81,8 @@ describe('DmganCore training schedule (line experiment configuration)', () => {
     // that no weight moves (Adam turns rounding-level gradient differences into lr-sized steps,
     // so states would drift apart otherwise); then the losses of 36 ordinary steps.
     type Captured = Map<string, Float32Array>[];
-    const captured = [true, false].map((closedFormCritic) => {
-      const core = buildLinesModel('dmwgan-pl', { seed: 11, closedFormCritic });
+    const captured = [true, false].map((closedFormGradients) => {
+      const core = buildLinesModel('dmwgan-pl', { seed: 11, closedFormGradients });
       const mine: Captured = [];
       for (const group of ['generator', 'discriminator', 'q'] as const) {
         const optimizer = core.optimizers[group];
@@ -97,8 +97,8 @@ describe('DmganCore training schedule (line experiment configuration)', () => {
       core.dispose();
       return mine;
     });
-    const losses = [true, false].map((closedFormCritic) => {
-      const core = buildLinesModel('dmwgan-pl', { seed: 11, closedFormCritic });
+    const losses = [true, false].map((closedFormGradients) => {
+      const core = buildLinesModel('dmwgan-pl', { seed: 11, closedFormGradients });
       const out = run(core, 36, 4);
       core.dispose();
       return out;
