@@ -13,8 +13,9 @@ export interface AdversarialLoss {
   /** A gradient penalty on interpolates, added to the critic loss with this weight. */
   readonly gradientPenalty?: { weight: number; mode: 'one-sided' | 'two-sided' };
   /**
-   * True when the critic loss is exactly mean(fake) − mean(real) (plus the penalty): critics
-   * with a closed-form gradient for that loss may then skip autodiff.
+   * True when the critic loss is exactly mean(fake) − mean(real) (plus the penalty) and the
+   * generator loss exactly −mean(fake): critics with closed-form gradients for these losses
+   * may then skip autodiff. Leave it unset for any other loss.
    */
   readonly wasserstein?: boolean;
 }
