@@ -10,18 +10,31 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-function oneOf<const T extends readonly [string, ...string[]]>(flag: string, values: T) {
+/** A choice among fixed values, with a message naming the option and the allowed values. */
+export function oneOf<const T extends readonly [string, ...string[]]>(flag: string, values: T) {
   return z.enum(values, { error: (issue) => `${flag} must be one of ${values.join(', ')} (got '${String(issue.input)}')` });
 }
 
 // Integers arrive as strings from commander: accept only plain decimal digits (no 1e3, 1.5, 0x10).
-function integer(flag: string, min: number, what: string) {
+export function integer(flag: string, min: number, what: string) {
   const message = (input: unknown): string => `${flag} must be ${what} (got '${String(input)}')`;
   return z
     .string({ error: (issue) => message(issue.input) })
     .trim()
     .refine((s) => /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s)) && Number(s) >= min, { error: (issue) => message(issue.input) })
     .transform(Number);
+}
+
+/** A decimal integer option ≥ min, its message saying so. */
+export function intOption(flag: string, min: number) {
+  return integer(flag, min, `an integer ≥ ${min}`);
+}
+
+/** Parses raw options with `schema`; throws a {@link UsageError} naming the first bad one. */
+export function parseWith<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new UsageError(result.error.issues[0]?.message ?? 'invalid options');
 }
 
 /**
@@ -59,8 +72,5 @@ export type TrainLinesOptions = z.output<typeof trainLinesSchema>;
 
 /** Parses raw option values; throws a {@link UsageError} naming the first bad option. */
 export function parseTrainLinesOptions(raw: Record<string, unknown>): TrainLinesOptions {
-  const result = trainLinesSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const first = result.error.issues[0];
-  throw new UsageError(first?.message ?? 'invalid options');
+  return parseWith(trainLinesSchema, raw);
 }

@@ -9,10 +9,10 @@ import { NumericalFaultError } from '../plugins/faults/index.js';
 import { runImageExperiment } from '../src/experiments/mnist/run.js';
 import type { ImageEvalRecord, ImageLoopState, ImageRunResult } from '../src/experiments/mnist/run.js';
 import { MNIST_MODELS } from '../src/experiments/mnist/models.js';
-import { CLI_BACKENDS, UsageError } from './options.js';
+import { CLI_BACKENDS, intOption, parseWith, UsageError } from './options.js';
 import { prepareOutDir } from './outDir.js';
 import { addRunControlOptions, createRunControl, readResumable } from './runControl.js';
-import { checkResumedData, HistoryLog, imageTrainShape, intOption, parseWith, startEngine, trainMnistCommand } from './trainMnist.js';
+import { checkResumedData, HistoryLog, imageTrainShape, startEngine, trainMnistCommand } from './trainMnist.js';
 
 const trainImagesSchema = z.object({
   ...imageTrainShape,

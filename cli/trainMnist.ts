@@ -13,24 +13,10 @@ import { MNIST_SHAPE } from '../src/experiments/mnist/models.js';
 import { runImageExperiment } from '../src/experiments/mnist/run.js';
 import type { ImageDataset, ImageEvalRecord, ImageLoopState, ImageRunResult } from '../src/experiments/mnist/run.js';
 import { NumericalFaultError } from '../plugins/faults/index.js';
-import { CLI_BACKENDS, runControlShape, UsageError } from './options.js';
+import { CLI_BACKENDS, intOption, oneOf, parseWith, runControlShape, UsageError } from './options.js';
 import { prepareOutDir } from './outDir.js';
 import { createRunControl, readResumable } from './runControl.js';
 import type { Resumable } from './runControl.js';
-
-function oneOf<const T extends readonly [string, ...string[]]>(flag: string, values: T) {
-  return z.enum(values, { error: (issue) => `${flag} must be one of ${values.join(', ')} (got '${String(issue.input)}')` });
-}
-
-/** A decimal integer option ≥ min (commander hands strings over). */
-export function intOption(flag: string, min: number) {
-  const message = (input: unknown): string => `${flag} must be an integer ≥ ${min} (got '${String(input)}')`;
-  return z
-    .string({ error: (issue) => message(issue.input) })
-    .trim()
-    .refine((s) => /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s)) && Number(s) >= min, { error: (issue) => message(issue.input) })
-    .transform(Number);
-}
 
 /** Options every image command shares. */
 export const imageTrainShape = {
@@ -58,13 +44,6 @@ const trainMnistSchema = z.object({
 
 /** Checked options of `dmgan train mnist`. */
 export type TrainMnistOptions = z.output<typeof trainMnistSchema>;
-
-/** Parses raw options; throws a {@link UsageError} naming the first bad one. */
-export function parseWith<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.output<S> {
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  throw new UsageError(result.error.issues[0]?.message ?? 'invalid options');
-}
 
 /** Activates the backend, turning a failure into a usage error. */
 export async function startEngine(choice: (typeof CLI_BACKENDS)[number]): Promise<string> {

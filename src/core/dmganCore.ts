@@ -226,7 +226,6 @@ export class DmganCore {
         throw new InvalidBatchError(`the real batch has samples of shape [${real.shape.slice(1).join(', ')}], the generators make [${fake.shape.slice(1).join(', ')}]`);
       }
       const alpha = penalty ? tf.tensor2d(this.#alphaRng.uniformArray(batch), [batch, 1]) : null;
-      const alphaShaped = alpha ? tf.reshape(alpha, [batch, ...real.shape.slice(1).map(() => 1)]) : null;
       let gp: tf.Scalar | null = null;
       const vars = this.critic.trainableVariables;
       const closedForm =
@@ -238,9 +237,10 @@ export class DmganCore {
         const realScore = this.critic.apply(real, true).score;
         const fakeScore = this.critic.apply(fake, true).score;
         let total = this.loss.discriminatorLoss(realScore, fakeScore);
-        if (penalty && alphaShaped) {
-          // Kept past variableGrads' own scope so it can be reported; freed below.
-          gp = tf.keep(gradientPenalty((x: tf.Tensor) => this.critic.apply(x, true).score, real, fake, alphaShaped, penalty.mode));
+        if (penalty && alpha) {
+          // Kept past variableGrads' own scope so it can be reported; freed below. (gradientPenalty
+          // aligns the [B, 1] alpha with image batches itself.)
+          gp = tf.keep(gradientPenalty((x: tf.Tensor) => this.critic.apply(x, true).score, real, fake, alpha, penalty.mode));
           total = tf.add(total, tf.mul(gp as tf.Scalar, penalty.weight));
         }
         return total;

@@ -78,7 +78,7 @@ export class FusedMlpEnsemble implements EnsembleModule {
         for (let j = 0; j < (counts[g] as number); j++) keepIndex[k++] = g * width + j;
       }
       const rows = z.shape[0];
-      let h: tf.Tensor = tf.reshape(this.#padRows(z, counts, width), [this.size, width, -1]);
+      let h: tf.Tensor = tf.reshape(this.#padRows(z, keepIndex, this.size * width), [this.size, width, -1]);
       h = this.#layers(h, (l) => this.kernels[l] as tf.Tensor, (l) => this.biases[l] as tf.Tensor);
       const flat = tf.reshape(h, [this.size * width, -1]);
       if (rows * this.size * width > SELECTION_MATMUL_LIMIT) return tf.gather(flat, tf.tensor1d(keepIndex, 'int32'));
@@ -91,20 +91,16 @@ export class FusedMlpEnsemble implements EnsembleModule {
   }
 
   /**
-   * Grouped rows → the padded layout [n·width, d]: row g·width + j is group g's j-th row, and
+   * Grouped rows → the padded layout [n·width, d] (grouped row i goes to slot keepIndex[i]);
    * padding rows are zero. A 0/1 matrix product copies rows exactly (x·1 + Σ 0·y = x) and is
    * ~10× cheaper than GatherV2 on wasm at these sizes; large batches gather instead.
    */
-  #padRows(z: tf.Tensor2D, counts: ArrayLike<number>, width: number): tf.Tensor {
+  #padRows(z: tf.Tensor2D, keepIndex: Int32Array, padded: number): tf.Tensor {
     const rows = z.shape[0];
-    const padded = this.size * width;
     const source = new Int32Array(padded).fill(-1);
-    let offset = 0;
-    for (let g = 0; g < this.size; g++) {
-      const c = counts[g] as number;
-      for (let j = 0; j < c; j++) source[g * width + j] = offset + j;
-      offset += c;
-    }
+    keepIndex.forEach((slot, i) => {
+      source[slot] = i;
+    });
     if (rows * padded > SELECTION_MATMUL_LIMIT) {
       // Padding reads row 0; its outputs are dropped and get no gradient.
       return tf.gather(z, tf.tensor1d(source.map((r) => Math.max(r, 0)), 'int32'));
