@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerEngineFixes } from '../engine/fixes.js';
+import { withConstantActivationMasks } from '../engine/gradients/index.js';
 
 /**
  * Added under the square root of the per-sample squared gradient norm. sqrt'(0) is infinite,
@@ -44,7 +45,8 @@ export function gradientPenalty(
     const a = alignAlpha(alpha, real.rank);
     // real and fake are constants here: gradients must reach only the critic's weights.
     const xHat = tf.add(tf.mul(a, real), tf.mul(tf.sub(1, a), fake));
-    const g = tf.grad((x: tf.Tensor) => tf.sum(critic(x)))(xHat);
+    // Masks as constants: the penalty is differentiated w.r.t. the weights only (activations.ts).
+    const g = withConstantActivationMasks(() => tf.grad((x: tf.Tensor) => tf.sum(critic(x)))(xHat));
     const axes = Array.from({ length: g.rank - 1 }, (_, i) => i + 1);
     const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), axes), GRADIENT_NORM_EPSILON));
     const excess = tf.sub(norm, 1);

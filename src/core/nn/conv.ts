@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Random } from '../random.js';
 import { ownedVariable } from './dense.js';
-import { fastConv2d, transposedConv2d } from './fastConv.js';
 
 /** Padding of a convolution, as tfjs names it. */
 export type ConvPadding = 'same' | 'valid';
@@ -51,8 +50,7 @@ export class Conv2d {
   }
 
   apply(x: tf.Tensor): tf.Tensor4D {
-    // Conv2D-only gradients: see fastConv.ts (wasm's Conv2DBackpropInput is slow).
-    const y = fastConv2d(x as tf.Tensor4D, this.kernel as tf.Tensor4D, this.stride, this.padding);
+    const y = tf.conv2d(x as tf.Tensor4D, this.kernel as tf.Tensor4D, this.stride, this.padding);
     return this.bias ? tf.add(y, this.bias) : y;
   }
 
@@ -92,9 +90,9 @@ export class ConvTranspose2d {
   }
 
   apply(x: tf.Tensor): tf.Tensor4D {
-    const [, h, w] = x.shape as [number, number, number, number];
-    // Same maths as tf.conv2dTranspose, computed with Conv2D kernels only (see fastConv.ts).
-    const y = transposedConv2d(x as tf.Tensor4D, this.kernel as tf.Tensor4D, [this.outputSize(h), this.outputSize(w)], this.stride, this.padding);
+    const [b, h, w] = x.shape as [number, number, number, number];
+    const outShape: [number, number, number, number] = [b, this.outputSize(h), this.outputSize(w), this.outChannels];
+    const y = tf.conv2dTranspose(x as tf.Tensor4D, this.kernel as tf.Tensor4D, outShape, this.stride, this.padding);
     return this.bias ? tf.add(y, this.bias) : y;
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+import type { GradConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 
 // Constants tfjs' selu uses (selu_util.ts).
 const SELU_SCALE = 1.0507009873554805;
@@ -17,8 +17,35 @@ function savedX(saved: Tensor[], kernel: string): Tensor {
   return x;
 }
 
-/** 1 where x > 0, else 0 (float32, one kernel). Step's own gradient is zero. */
-const positiveMask = (x: Tensor): Tensor => tf.step(x);
+let constantMaskDepth = 0;
+
+/**
+ * Runs `f` (a gradient computation) with the activation masks of its backward pass made off
+ * the tape. A mask's derivative is zero almost everywhere, but a taped Step sends that zero
+ * back through everything that made its input: under a gradient penalty, one more input and
+ * kernel gradient of every layer below, all of zeros (two of the MNIST critic's twelve large
+ * convolutions per critic step). Outside this scope masks stay on the tape, so that tfjs can
+ * still differentiate a function whose only dependence on x is a mask (its answer: zeros).
+ */
+export function withConstantActivationMasks<T>(f: () => T): T {
+  constantMaskDepth++;
+  try {
+    return f();
+  } finally {
+    constantMaskDepth--;
+  }
+}
+
+/** step(x, alpha): 1 where x > 0, else alpha (one kernel); a constant inside {@link withConstantActivationMasks}. */
+function mask(x: Tensor, alpha = 0): Tensor {
+  const kernel = constantMaskDepth > 0 ? tf.getKernel('Step', tf.getBackend()) : undefined;
+  if (kernel === undefined) return tf.step(x, alpha);
+  const out = kernel.kernelFunc({ inputs: { x }, backend: tf.backend(), attrs: { alpha } }) as TensorInfo;
+  return tf.engine().makeTensorFromTensorInfo(out);
+}
+
+/** 1 where x > 0, else 0. */
+const positiveMask = (x: Tensor): Tensor => mask(x);
 
 /** exp(min(x, 0)): equals exp(x) where x ≤ 0, and never overflows in the unused branch
  * (an inf there turns into 0·inf = NaN in the second-order pass). */
@@ -98,7 +125,7 @@ const leakyReluGrad: GradConfig = {
     const x = savedX(saved, 'LeakyRelu');
     const alpha = Number(attrs?.['alpha'] ?? 0.2);
     return {
-      x: () => tf.mul(dy, tf.step(x, alpha)),
+      x: () => tf.mul(dy, mask(x, alpha)),
     };
   },
 };

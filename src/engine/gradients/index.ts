@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig } from '@tensorflow/tfjs-core';
 import { activationGradConfigs } from './activations.js';
+
+export { withConstantActivationMasks } from './activations.js';
 import { batchMatMulGradConfig } from './batchMatMul.js';
 import { comparisonGradConfigs } from './comparisons.js';
 

@@ -1,21 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Conv2DBackpropFilterAttrs, DataId, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-
-/** The part of tfjs' wasm backend this kernel relies on. */
-interface DisposingBackend {
-  disposeData(dataId: DataId): boolean;
-}
+import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { runKernel, type ComposingBackend } from './runKernel.js';
 
 const BACKEND = 'wasm';
-
-/** Runs another kernel of the wasm backend directly (no tensors, so nothing is taped). */
-function run(name: string, backend: DisposingBackend, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
-  const kernel = tf.getKernel(name, BACKEND);
-  if (kernel === undefined) throw new Error(`wasm backend lacks kernel ${name}`);
-  const out = kernel.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
-  if (Array.isArray(out)) throw new Error(`kernel ${name} returned several outputs`);
-  return out;
-}
+const run = (name: string, backend: ComposingBackend, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo => runKernel(BACKEND, name, backend, inputs, attrs);
 
 /**
  * dW[i,j,c,k] = Σ_{n,p,q} xpad[n, p·s_h + i, q·s_w + j, c] · dy[n,p,q,k].
@@ -30,7 +18,7 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
     throw new Error(`Conv2DBackpropFilter (wasm): dataFormat ${dataFormat} unsupported, use NHWC`);
   }
-  const be = backend as DisposingBackend;
+  const be = backend as ComposingBackend;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filterShape,

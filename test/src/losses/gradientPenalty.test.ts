@@ -275,6 +275,23 @@ describe('gradientPenalty with a conv critic', () => {
     }
   });
 
+  it('differentiates the penalty without a pass of zeros back through the critic\'s forward convolutions', async () => {
+    await initEngine('wasm');
+    const before = tf.memory().numTensors;
+    const info = await tf.profile(() => {
+      const { vars } = run('one-sided');
+      tf.dispose([...vars.values()]);
+    });
+    const count = (name: string): number => info.kernels.filter((k) => k.name === name).length;
+    // Inner gradient: one input gradient per layer. Outer: each of those differentiated once
+    // (a forward conv for its dy, a kernel gradient for its kernel). The activation masks'
+    // zero derivative used to add a kernel gradient per layer and an input gradient per layer above the first.
+    expect(count('Conv2DBackpropInput')).toBe(2);
+    expect(count('Conv2DBackpropFilter')).toBe(2);
+    expect(count('Conv2D')).toBe(4);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   const tfReal = (): tf.Tensor => tf.tensor4d(init.real, [B, 8, 8, 1]);
   const tfFake = (): tf.Tensor => tf.tensor4d(init.fake, [B, 8, 8, 1]);
   const tfAlpha = (): tf.Tensor => tf.tensor2d(init.alpha, [B, 1]);
