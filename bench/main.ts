@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { initEngine } from '../src/engine/index.js';
+import { applyConvolutionChoice, CONVOLUTION_CHOICES, type ConvolutionChoice } from '../adapters/onnxruntime/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
 import { LINES_DEFAULT, linesVariants, measureLines, soakLines, type LinesVariant } from './lines.js';
 import type { Measurement, Schedule, SoakSample } from './measure.js';
@@ -21,6 +22,8 @@ const PEER = {
 interface Row {
   workload: string;
   backend: string;
+  /** Where the backend's convolutions ran (onnxruntime, or the backend's own kernels). */
+  convolutions: string;
   variant: string;
   config: LinesVariant | MnistVariant;
   result: Measurement;
@@ -30,16 +33,17 @@ const program = new Command('bench')
   .description('dmgan training benchmarks (DESIGN.md workloads), median of repeats after warm-up')
   .option('--workload <name>', 'lines | mnist | onnx', 'lines')
   .option('--backend <names>', 'comma-separated: wasm,cpu', 'wasm')
-  .option('--iterations <n>', 'timed iterations per repeat (default 600 lines, 10 mnist)')
+  .option('--convolutions <where>', `wasm's large convolutions: ${CONVOLUTION_CHOICES.join(' | ')}`, 'auto')
+  .option('--iterations <n>', 'timed iterations per repeat (default 600 lines, 12 mnist: two whole 5 D : 1 G cycles)')
   .option('--repeats <n>', 'timed repeats (median reported)', '3')
-  .option('--warmup <n>', 'warm-up iterations (default 120 lines, 4 mnist)')
+  .option('--warmup <n>', 'warm-up iterations (default 120 lines, 6 mnist)')
   .option('--variants <which>', "'all' or 'default'", 'all')
   .option('--soak <n>', 'lines: also train the default n iterations, sampling tensors and RSS (0: skip)', '10000')
   .option('--json <file>', 'write the results as JSON')
   .option('--report <dir>', 'write the scaling plots (SVG) here')
   .parse();
 
-const opts = program.opts<{ workload: string; backend: string; iterations?: string; repeats: string; warmup?: string; variants: string; soak: string; json?: string; report?: string }>();
+const opts = program.opts<{ workload: string; backend: string; convolutions: string; iterations?: string; repeats: string; warmup?: string; variants: string; soak: string; json?: string; report?: string }>();
 if (opts.workload !== 'lines' && opts.workload !== 'mnist' && opts.workload !== 'onnx') {
   process.stderr.write(`bench: --workload must be lines, mnist or onnx (got '${opts.workload}')\n`);
   process.exit(2);
@@ -55,8 +59,8 @@ if (opts.workload === 'onnx') {
 }
 const mnist = opts.workload === 'mnist';
 const schedule: Schedule = {
-  warmup: Number(opts.warmup ?? (mnist ? 4 : 120)),
-  iterations: Number(opts.iterations ?? (mnist ? 10 : 600)),
+  warmup: Number(opts.warmup ?? (mnist ? 6 : 120)),
+  iterations: Number(opts.iterations ?? (mnist ? 12 : 600)),
   repeats: Number(opts.repeats),
 };
 const soakIterations = Number(opts.soak);
@@ -70,6 +74,19 @@ for (const [k, v] of Object.entries(schedule)) {
     process.exit(2);
   }
 }
+if (!(CONVOLUTION_CHOICES as readonly string[]).includes(opts.convolutions)) {
+  process.stderr.write(`bench: --convolutions must be ${CONVOLUTION_CHOICES.join(', ')} (got '${opts.convolutions}')\n`);
+  process.exit(2);
+}
+/** Applies a convolution choice; a failure (onnxruntime asked for, not loadable) ends the run with a usage error. */
+function placeConvolutions(choice: string): string {
+  try {
+    return applyConvolutionChoice(choice as ConvolutionChoice);
+  } catch (error) {
+    process.stderr.write(`bench: --convolutions ${choice}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+}
 const backends = opts.backend.split(',').map((b) => b.trim());
 const rows: Row[] = [];
 for (const backend of backends) {
@@ -78,14 +95,19 @@ for (const backend of backends) {
     process.exit(2);
   }
   await initEngine(backend);
+  const convolutions = placeConvolutions(opts.convolutions);
   const all = opts.variants === 'all' && backend === backends[0];
   const variants: Array<LinesVariant | MnistVariant> = mnist ? (all ? mnistVariants() : [MNIST_DEFAULT]) : all ? linesVariants() : [LINES_DEFAULT];
   for (const variant of variants) {
+    if ('wasmConvolutions' in variant && variant.wasmConvolutions) placeConvolutions('wasm');
     const result = 'routing' in variant ? measureLines(variant, schedule) : measureMnist(variant, schedule);
-    rows.push({ workload: opts.workload, backend, variant: variant.name, config: variant, result });
+    if ('wasmConvolutions' in variant && variant.wasmConvolutions) placeConvolutions(opts.convolutions);
+    rows.push({ workload: opts.workload, backend, convolutions: 'wasmConvolutions' in variant && variant.wasmConvolutions ? backend : convolutions, variant: variant.name, config: variant, result });
     process.stdout.write(
       `${opts.workload.padEnd(6)} ${backend.padEnd(5)} ${variant.name.padEnd(42)} ${result.ms_per_iteration.toFixed(3).padStart(8)} ms/it ` +
-        `${result.iterations_per_s.toFixed(0).padStart(6)} it/s  rss ${result.peak_rss_mib.toFixed(0)} MiB  tensors ${result.tensors_before}→${result.tensors_after}\n`,
+        `${result.iterations_per_s.toFixed(0).padStart(6)} it/s  rss ${result.peak_rss_mib.toFixed(0)} MiB  tensors ${result.tensors_before}→${result.tensors_after}` +
+        (mnist ? `  conv ${rows[rows.length - 1]?.convolutions ?? ''}` : '') +
+        '\n',
     );
   }
 }
@@ -95,11 +117,14 @@ const base = find((r) => r.backend === backends[0] && r.variant === 'default') a
 if (mnist) {
   const single = find((r) => r.variant.startsWith('wgan-gp'));
   const one = find((r) => r.variant === 'generators=1');
+  const wasmOnly = find((r) => r.variant.startsWith('convolutions=wasm'));
   const summary = {
     workload: 'mnist',
     backend: backends[0],
+    convolutions: rows.find((r) => r.variant === 'default')?.convolutions,
     ms_per_iteration: base,
     ratio_to_peer_routed_2_threads: base / PEER.mnist_routed_2_threads,
+    ...(wasmOnly ? { ms_per_iteration_wasm_convolutions: wasmOnly, ratio_wasm_convolutions_to_peer: wasmOnly / PEER.mnist_routed_2_threads } : {}),
     ...(one ? { cost_20_generators_over_1: base / one } : {}),
     ...(single ? { cost_20_generators_over_1_full_width: base / single } : {}),
     peer: PEER,
@@ -108,7 +133,8 @@ if (mnist) {
     rows,
   };
   process.stdout.write(
-    `\nmnist default (${backends[0]}): ${base.toFixed(1)} ms/it; ratio to PyTorch peer routed ${(base / PEER.mnist_routed_2_threads).toFixed(2)} (2 threads)` +
+    `\nmnist default (${backends[0]}, convolutions on ${summary.convolutions}): ${base.toFixed(1)} ms/it; ratio to PyTorch peer routed ${(base / PEER.mnist_routed_2_threads).toFixed(2)} (2 threads)` +
+      (wasmOnly ? `; wasm convolutions only: ${wasmOnly.toFixed(1)} ms/it (${(wasmOnly / PEER.mnist_routed_2_threads).toFixed(2)})` : '') +
       (one ? `; 20 generators / 1 generator = ${(base / one).toFixed(2)}` : '') +
       '\n',
   );

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadMnist } from '../adapters/data/mnist.js';
+import { applyConvolutionChoice, CONVOLUTION_CHOICES, type ConvolutionChoice } from '../adapters/onnxruntime/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
 import { createTrainingProgress } from '../plugins/progress/index.js';
 import { loadClassifier, writeImageReport } from '../plugins/report/mnist/index.js';
@@ -28,6 +29,8 @@ export const imageTrainShape = {
   evalSamples: intOption('--eval-samples', 20),
   batchSize: intOption('--batch-size', 1),
   backend: oneOf('--backend', CLI_BACKENDS),
+  // Commander always hands the default over; callers in code may leave it out.
+  convolutions: oneOf('--convolutions', CONVOLUTION_CHOICES).default('auto'),
   ...runControlShape,
   // Commander always hands the default over; callers in code may leave it out.
   checkpointEvery: runControlShape.checkpointEvery.default(0),
@@ -45,12 +48,21 @@ const trainMnistSchema = z.object({
 /** Checked options of `dmgan train mnist`. */
 export type TrainMnistOptions = z.output<typeof trainMnistSchema>;
 
-/** Activates the backend, turning a failure into a usage error. */
-export async function startEngine(choice: (typeof CLI_BACKENDS)[number]): Promise<string> {
+/**
+ * Activates the backend and places the convolutions, turning a failure into a usage error.
+ * @returns e.g. `wasm, convolutions on onnxruntime (all cores)`.
+ */
+export async function startEngine(choice: (typeof CLI_BACKENDS)[number], convolutions: ConvolutionChoice = 'auto'): Promise<string> {
+  let backend: string;
   try {
-    return (await initEngine(choice)).backend;
+    backend = (await initEngine(choice)).backend;
   } catch (error) {
     throw new UsageError(`--backend ${choice}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return `${backend}, convolutions on ${applyConvolutionChoice(convolutions)}`;
+  } catch (error) {
+    throw new UsageError(`--convolutions ${convolutions}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -126,7 +138,7 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
   };
   type Loop = ImageLoopState<MnistMetrics | null>;
   const resumeFrom = o.resume ? await readResumable<Loop>('train mnist', o.resume, runConfig, o.iterations) : null;
-  const backend = await startEngine(o.backend);
+  const backend = await startEngine(o.backend, o.convolutions);
   const train = await loadMnist('train', o.trainLimit ? { limit: o.trainLimit } : {});
   const test = await loadMnist('test', { limit: o.testSamples });
   checkResumedData(resumeFrom, train.count, o.trainLimit ? `--train-limit ${o.trainLimit}` : 'the MNIST training set');

@@ -39,6 +39,11 @@ describe('the package', () => {
     for (const name of ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs']) expect(pkg.dependencies[name]).toBeUndefined();
     expect(pkg.peerDependenciesMeta['@tensorflow/tfjs-node']?.optional).toBe(true);
     expect(pkg.peerDependenciesMeta['@tensorflow/tfjs-node-gpu']?.optional).toBe(true);
+    // onnxruntime-node (the convolutions' multi-threaded path) is optional too: its binding is
+    // used below its public API, so the peer range pins the minor version that was tested.
+    expect(pkg.dependencies['onnxruntime-node']).toBeUndefined();
+    expect(pkg.peerDependenciesMeta['onnxruntime-node']?.optional).toBe(true);
+    expect(pkg.peerDependencies['onnxruntime-node']).toBe('~1.30.0');
     expect(readFileSync('.npmrc', 'utf8')).toContain('onnxruntime-node-install=skip');
   });
 });

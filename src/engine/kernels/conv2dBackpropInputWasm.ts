@@ -120,10 +120,12 @@ export const conv2dBackpropInputWasmConfig: KernelConfig = {
 
 /**
  * Puts {@link conv2dBackpropInputWasmConfig} in place of the wasm backend's own kernel (kept
- * for NCHW). Idempotent; safe before the backend initialises.
+ * for NCHW), once per process. Idempotent; safe before the backend initialises.
  * @returns true when this call registered it.
  */
 export function registerConv2dBackpropInputWasm(): boolean {
+  // Once replaced, leave the slot alone: it may hold a kernel that wraps this one (onnxruntime).
+  if (original !== undefined) return false;
   const current = tf.getKernel('Conv2DBackpropInput', BACKEND);
   if (current?.kernelFunc === conv2dBackpropInput) return false;
   if (current !== undefined) {

@@ -1,0 +1,86 @@
+import { attr, ElemType, GraphBuilder, valueInfo } from '../onnx/export/builder.js';
+import { encodeModel, type ModelProto } from '../onnx/proto.js';
+
+/**
+ * One-node ONNX models for tfjs' three convolution kernels on NHWC data. tfjs keeps
+ * activations NHWC and kernels [kh, kw, in, out]; ONNX wants NCHW and [out, in, kh, kw], so
+ * each model transposes its inputs and output itself (onnxruntime does that in a fraction of
+ * the convolution's time). Inputs are named `a` and `b`, the output `y`.
+ */
+
+type Shape4 = readonly [number, number, number, number];
+
+/** Padding as [top, left, bottom, right], the order of ONNX `pads`. */
+export type Pads = readonly [number, number, number, number];
+
+const OPSET = 17;
+const TO_NCHW = [0, 3, 1, 2];
+const TO_NHWC = [0, 2, 3, 1];
+const KERNEL_TO_OIHW = [3, 2, 0, 1]; // [kh, kw, in, out] → [out, in, kh, kw]
+
+function model(b: GraphBuilder, a: Shape4, bShape: Shape4, y: Shape4): Uint8Array {
+  const proto = {
+    irVersion: 8,
+    producerName: 'dmgan-conv',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: {
+      name: 'conv',
+      node: b.nodes,
+      initializer: b.initializers,
+      input: [valueInfo('a', ElemType.FLOAT, a), valueInfo('b', ElemType.FLOAT, bShape)],
+      output: [valueInfo('y', ElemType.FLOAT, y)],
+    },
+  } as unknown as ModelProto;
+  return encodeModel(proto);
+}
+
+function builder(): GraphBuilder {
+  const b = new GraphBuilder(OPSET);
+  b.claim('a');
+  b.claim('b');
+  b.claim('y');
+  return b;
+}
+
+/** y = conv2d(a, b): a [N, H, W, C], b [kh, kw, C, O] → y [N, oh, ow, O]. */
+export function conv2dModel(a: Shape4, filter: Shape4, y: Shape4, strides: readonly [number, number], dilations: readonly [number, number], pads: Pads): Uint8Array {
+  const b = builder();
+  const x = b.op('Transpose', ['a'], [attr.ints('perm', TO_NCHW)]);
+  const w = b.op('Transpose', ['b'], [attr.ints('perm', KERNEL_TO_OIHW)]);
+  const c = b.op('Conv', [x, w], [attr.ints('strides', [...strides]), attr.ints('dilations', [...dilations]), attr.ints('pads', [...pads])]);
+  b.op('Transpose', [c], [attr.ints('perm', TO_NHWC)], 'y');
+  return model(b, a, filter, y);
+}
+
+/**
+ * y = the input gradient of conv2d(·, b) at a: a [N, oh, ow, O], b [kh, kw, I, O] →
+ * y [N, H, W, I], as ONNX ConvTranspose (whose weight layout [O, I, kh, kw] is the same
+ * permutation of tfjs' kernel as Conv's). `outputPadding` adds rows/columns at the end.
+ */
+export function conv2dInputGradientModel(a: Shape4, filter: Shape4, y: Shape4, strides: readonly [number, number], pads: Pads, outputPadding: readonly [number, number]): Uint8Array {
+  const b = builder();
+  const dy = b.op('Transpose', ['a'], [attr.ints('perm', TO_NCHW)]);
+  const w = b.op('Transpose', ['b'], [attr.ints('perm', KERNEL_TO_OIHW)]);
+  const attrs = [attr.ints('strides', [...strides]), attr.ints('pads', [...pads])];
+  if (outputPadding[0] > 0 || outputPadding[1] > 0) attrs.push(attr.ints('output_padding', [...outputPadding]));
+  const c = b.op('ConvTranspose', [dy, w], attrs);
+  b.op('Transpose', [c], [attr.ints('perm', TO_NHWC)], 'y');
+  return model(b, a, filter, y);
+}
+
+/**
+ * y = the kernel gradient of conv2d: a = x [N, H, W, C], b = dy [N, oh, ow, O] →
+ * y [kh, kw, C, O]. dW[i,j,c,o] = Σ_{n,p,q} xpad[n, p·s + i, q·s + j, c] · dy[n,p,q,o]: read x as
+ * C images of N channels and dy as O filters of N channels, and that is a stride-1 Conv
+ * with dilation = the original stride, cut to the kernel size.
+ */
+export function conv2dFilterGradientModel(a: Shape4, dyShape: Shape4, y: Shape4, strides: readonly [number, number], pads: Pads): Uint8Array {
+  const b = builder();
+  const x = b.op('Transpose', ['a'], [attr.ints('perm', [3, 0, 1, 2])]); // [C, N, H, W]
+  const dy = b.op('Transpose', ['b'], [attr.ints('perm', [3, 0, 1, 2])]); // [O, N, oh, ow]
+  const c = b.op('Conv', [x, dy], [attr.ints('dilations', [...strides]), attr.ints('pads', [...pads])]); // [C, O, ≥kh, ≥kw]
+  const [kh, kw] = y;
+  const cut = b.op('Slice', [c, b.int64Const('starts', [2], [0, 0]), b.int64Const('ends', [2], [kh, kw]), b.int64Const('axes', [2], [2, 3])]);
+  b.op('Transpose', [cut], [attr.ints('perm', [2, 3, 0, 1])], 'y');
+  return model(b, a, dyShape, y);
+}
