@@ -13,6 +13,8 @@ export interface LinesVariant {
   batch: number;
   /** Closed-form critic and generator-step gradients (default) or autodiff throughout. */
   closedForm?: boolean;
+  /** Run on the wasm backend's own kernels (one thread), whatever --kernels says. */
+  wasmKernels?: boolean;
 }
 
 /** The reference configuration (DESIGN.md `lines`): 10 generators, batch 32, routed. */
@@ -27,6 +29,9 @@ export function linesVariants(): LinesVariant[] {
   for (const n of [1, 5, 20]) v.push({ ...LINES_DEFAULT, name: `generators=${n}`, generators: n });
   for (const b of [16, 64, 128]) v.push({ ...LINES_DEFAULT, name: `batch=${b}`, batch: b });
   v.push({ name: 'wgan-gp (one 100-128-64-2 generator)', model: 'wgan-gp', generators: 1, routing: 'fused', batch: 32 });
+  // The same on wasm's own kernels (batched products on its one-thread loop), for the ratios without onnxruntime.
+  v.push({ ...LINES_DEFAULT, name: 'kernels=wasm', wasmKernels: true });
+  for (const n of [1, 20]) v.push({ ...LINES_DEFAULT, name: `generators=${n}, kernels=wasm`, generators: n, wasmKernels: true });
   return v;
 }
 

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { initEngine } from '../src/engine/index.js';
-import { applyConvolutionChoice, CONVOLUTION_CHOICES, type ConvolutionChoice } from '../adapters/onnxruntime/index.js';
+import { applyKernelChoice, KERNEL_CHOICES, type KernelChoice } from '../adapters/onnxruntime/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
 import { LINES_DEFAULT, linesVariants, measureLines, soakLines, type LinesVariant } from './lines.js';
 import type { Measurement, Schedule, SoakSample } from './measure.js';
@@ -22,8 +22,8 @@ const PEER = {
 interface Row {
   workload: string;
   backend: string;
-  /** Where the backend's convolutions ran (onnxruntime, or the backend's own kernels). */
-  convolutions: string;
+  /** Where the backend's heavy kernels ran (onnxruntime, or the backend's own). */
+  kernels: string;
   variant: string;
   config: LinesVariant | MnistVariant;
   result: Measurement;
@@ -33,7 +33,7 @@ const program = new Command('bench')
   .description('dmgan training benchmarks (DESIGN.md workloads), median of repeats after warm-up')
   .option('--workload <name>', 'lines | mnist | onnx', 'lines')
   .option('--backend <names>', 'comma-separated: wasm,cpu', 'wasm')
-  .option('--convolutions <where>', `wasm's large convolutions: ${CONVOLUTION_CHOICES.join(' | ')}`, 'auto')
+  .option('--kernels <where>', `wasm's large convolutions and batched products: ${KERNEL_CHOICES.join(' | ')}`, 'auto')
   .option('--iterations <n>', 'timed iterations per repeat (default 600 lines, 12 mnist: two whole 5 D : 1 G cycles)')
   .option('--repeats <n>', 'timed repeats (median reported)', '3')
   .option('--warmup <n>', 'warm-up iterations (default 120 lines, 6 mnist)')
@@ -43,7 +43,7 @@ const program = new Command('bench')
   .option('--report <dir>', 'write the scaling plots (SVG) here')
   .parse();
 
-const opts = program.opts<{ workload: string; backend: string; convolutions: string; iterations?: string; repeats: string; warmup?: string; variants: string; soak: string; json?: string; report?: string }>();
+const opts = program.opts<{ workload: string; backend: string; kernels: string; iterations?: string; repeats: string; warmup?: string; variants: string; soak: string; json?: string; report?: string }>();
 if (opts.workload !== 'lines' && opts.workload !== 'mnist' && opts.workload !== 'onnx') {
   process.stderr.write(`bench: --workload must be lines, mnist or onnx (got '${opts.workload}')\n`);
   process.exit(2);
@@ -74,16 +74,16 @@ for (const [k, v] of Object.entries(schedule)) {
     process.exit(2);
   }
 }
-if (!(CONVOLUTION_CHOICES as readonly string[]).includes(opts.convolutions)) {
-  process.stderr.write(`bench: --convolutions must be ${CONVOLUTION_CHOICES.join(', ')} (got '${opts.convolutions}')\n`);
+if (!(KERNEL_CHOICES as readonly string[]).includes(opts.kernels)) {
+  process.stderr.write(`bench: --kernels must be ${KERNEL_CHOICES.join(', ')} (got '${opts.kernels}')\n`);
   process.exit(2);
 }
-/** Applies a convolution choice; a failure (onnxruntime asked for, not loadable) ends the run with a usage error. */
-function placeConvolutions(choice: string): string {
+/** Applies a kernel choice; a failure (onnxruntime asked for, not loadable) ends the run with a usage error. */
+function placeKernels(choice: string): string {
   try {
-    return applyConvolutionChoice(choice as ConvolutionChoice);
+    return applyKernelChoice(choice as KernelChoice);
   } catch (error) {
-    process.stderr.write(`bench: --convolutions ${choice}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`bench: --kernels ${choice}: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   }
 }
@@ -95,18 +95,19 @@ for (const backend of backends) {
     process.exit(2);
   }
   await initEngine(backend);
-  const convolutions = placeConvolutions(opts.convolutions);
+  const kernels = placeKernels(opts.kernels);
   const all = opts.variants === 'all' && backend === backends[0];
   const variants: Array<LinesVariant | MnistVariant> = mnist ? (all ? mnistVariants() : [MNIST_DEFAULT]) : all ? linesVariants() : [LINES_DEFAULT];
   for (const variant of variants) {
-    if ('wasmConvolutions' in variant && variant.wasmConvolutions) placeConvolutions('wasm');
+    const ownKernels = 'wasmKernels' in variant && variant.wasmKernels === true;
+    if (ownKernels) placeKernels('wasm');
     const result = 'routing' in variant ? measureLines(variant, schedule) : measureMnist(variant, schedule);
-    if ('wasmConvolutions' in variant && variant.wasmConvolutions) placeConvolutions(opts.convolutions);
-    rows.push({ workload: opts.workload, backend, convolutions: 'wasmConvolutions' in variant && variant.wasmConvolutions ? backend : convolutions, variant: variant.name, config: variant, result });
+    if (ownKernels) placeKernels(opts.kernels);
+    rows.push({ workload: opts.workload, backend, kernels: ownKernels ? backend : kernels, variant: variant.name, config: variant, result });
     process.stdout.write(
       `${opts.workload.padEnd(6)} ${backend.padEnd(5)} ${variant.name.padEnd(42)} ${result.ms_per_iteration.toFixed(3).padStart(8)} ms/it ` +
         `${result.iterations_per_s.toFixed(0).padStart(6)} it/s  rss ${result.peak_rss_mib.toFixed(0)} MiB  tensors ${result.tensors_before}→${result.tensors_after}` +
-        (mnist ? `  conv ${rows[rows.length - 1]?.convolutions ?? ''}` : '') +
+        `  kernels ${rows[rows.length - 1]?.kernels ?? ''}` +
         '\n',
     );
   }
@@ -117,14 +118,14 @@ const base = find((r) => r.backend === backends[0] && r.variant === 'default') a
 if (mnist) {
   const single = find((r) => r.variant.startsWith('wgan-gp'));
   const one = find((r) => r.variant === 'generators=1');
-  const wasmOnly = find((r) => r.variant.startsWith('convolutions=wasm'));
+  const wasmOnly = find((r) => r.variant.startsWith('kernels=wasm'));
   const summary = {
     workload: 'mnist',
     backend: backends[0],
-    convolutions: rows.find((r) => r.variant === 'default')?.convolutions,
+    kernels: rows.find((r) => r.variant === 'default')?.kernels,
     ms_per_iteration: base,
     ratio_to_peer_routed_2_threads: base / PEER.mnist_routed_2_threads,
-    ...(wasmOnly ? { ms_per_iteration_wasm_convolutions: wasmOnly, ratio_wasm_convolutions_to_peer: wasmOnly / PEER.mnist_routed_2_threads } : {}),
+    ...(wasmOnly ? { ms_per_iteration_wasm_kernels: wasmOnly, ratio_wasm_kernels_to_peer: wasmOnly / PEER.mnist_routed_2_threads } : {}),
     ...(one ? { cost_20_generators_over_1: base / one } : {}),
     ...(single ? { cost_20_generators_over_1_full_width: base / single } : {}),
     peer: PEER,
@@ -133,8 +134,8 @@ if (mnist) {
     rows,
   };
   process.stdout.write(
-    `\nmnist default (${backends[0]}, convolutions on ${summary.convolutions}): ${base.toFixed(1)} ms/it; ratio to PyTorch peer routed ${(base / PEER.mnist_routed_2_threads).toFixed(2)} (2 threads)` +
-      (wasmOnly ? `; wasm convolutions only: ${wasmOnly.toFixed(1)} ms/it (${(wasmOnly / PEER.mnist_routed_2_threads).toFixed(2)})` : '') +
+    `\nmnist default (${backends[0]}, heavy kernels on ${summary.kernels}): ${base.toFixed(1)} ms/it; ratio to PyTorch peer routed ${(base / PEER.mnist_routed_2_threads).toFixed(2)} (2 threads)` +
+      (wasmOnly ? `; wasm kernels only: ${wasmOnly.toFixed(1)} ms/it (${(wasmOnly / PEER.mnist_routed_2_threads).toFixed(2)})` : '') +
       (one ? `; 20 generators / 1 generator = ${(base / one).toFixed(2)}` : '') +
       '\n',
   );
@@ -155,15 +156,21 @@ if (soakIterations > 0) {
 }
 const one = find((r) => r.variant === 'generators=1');
 const twenty = find((r) => r.variant === 'generators=20');
+const wasmDefault = find((r) => r.variant === 'kernels=wasm');
+const wasmOne = find((r) => r.variant === 'generators=1, kernels=wasm');
+const wasmTwenty = find((r) => r.variant === 'generators=20, kernels=wasm');
 const masked = find((r) => r.variant === 'routing=masked (reference)');
 const autodiff = find((r) => r.variant.startsWith('gradients=autodiff'));
 const summary = {
   workload: 'lines',
   backend: backends[0],
+  kernels: rows.find((r) => r.variant === 'default')?.kernels,
   ms_per_iteration: base,
   ratio_to_peer_routed_1_thread: base / PEER.lines_routed_1_thread,
   ratio_to_peer_routed_2_threads: base / PEER.lines_routed_2_threads,
   ...(one && twenty ? { cost_20_generators_over_1: twenty / one } : {}),
+  ...(wasmDefault ? { ms_per_iteration_wasm_kernels: wasmDefault, ratio_wasm_kernels_to_peer_routed_1_thread: wasmDefault / PEER.lines_routed_1_thread } : {}),
+  ...(wasmOne && wasmTwenty ? { cost_20_generators_over_1_wasm_kernels: wasmTwenty / wasmOne } : {}),
   ...(masked ? { masked_over_routed: masked / base } : {}),
   ...(autodiff ? { autodiff_over_closed_form: autodiff / base } : {}),
   ...(soak ? { soak } : {}),
@@ -173,9 +180,11 @@ const summary = {
   rows,
 };
 process.stdout.write(
-  `\nlines default (${backends[0]}): ${base.toFixed(3)} ms/it; ratio to PyTorch peer routed ${(base / PEER.lines_routed_1_thread).toFixed(2)} (1 thread), ` +
+  `\nlines default (${backends[0]}, heavy kernels on ${summary.kernels}): ${base.toFixed(3)} ms/it; ratio to PyTorch peer routed ${(base / PEER.lines_routed_1_thread).toFixed(2)} (1 thread), ` +
     `${(base / PEER.lines_routed_2_threads).toFixed(2)} (2 threads)` +
     (one && twenty ? `; 20 generators / 1 generator = ${(twenty / one).toFixed(2)}` : '') +
+    (wasmDefault ? `; wasm kernels only: ${wasmDefault.toFixed(3)} ms/it` : '') +
+    (wasmOne && wasmTwenty ? `, 20 / 1 = ${(wasmTwenty / wasmOne).toFixed(2)}` : '') +
     (masked ? `; masked / routed = ${(masked / base).toFixed(2)}` : '') +
     (autodiff ? `; autodiff / closed form = ${(autodiff / base).toFixed(2)}` : '') +
     '\n',

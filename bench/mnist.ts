@@ -9,8 +9,8 @@ export interface MnistVariant {
   model: MnistModelName;
   generators: number;
   batch: number;
-  /** Run the wasm backend's convolutions on its own kernels (one thread), whatever --convolutions says. */
-  wasmConvolutions?: boolean;
+  /** Run on the wasm backend's own kernels (one thread), whatever --kernels says. */
+  wasmKernels?: boolean;
 }
 
 export const MNIST_DEFAULT: MnistVariant = { name: 'default', model: 'dmwgan-pl', generators: 20, batch: 64 };
@@ -21,7 +21,7 @@ export function mnistVariants(): MnistVariant[] {
     MNIST_DEFAULT,
     { name: 'generators=1', model: 'dmwgan-pl', generators: 1, batch: 64 },
     { name: 'wgan-gp (one full-width generator)', model: 'wgan-gp', generators: 1, batch: 64 },
-    { name: 'convolutions=wasm (one thread)', model: 'dmwgan-pl', generators: 20, batch: 64, wasmConvolutions: true },
+    { name: 'kernels=wasm (one thread)', model: 'dmwgan-pl', generators: 20, batch: 64, wasmKernels: true },
   ];
 }
 

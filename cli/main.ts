@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { CLI_BACKENDS, UsageError } from './options.js';
+import { CLI_BACKENDS, KERNELS_HELP, UsageError } from './options.js';
 import { trainLinesCommand } from './trainLines.js';
 import { addRunControlOptions } from './runControl.js';
 import { registerImageCommands } from './trainImages.js';
@@ -30,6 +30,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--seed <s>', 'random seed', '0')
     .option('--eval-every <n>', 'evaluate every n iterations (and at the end)', '2000')
     .option('--backend <name>', `tfjs backend: ${CLI_BACKENDS.join(' | ')}`, 'auto')
+    .option('--kernels <where>', KERNELS_HELP, 'auto')
     .option('--out <dir>', 'output directory (default runs/lines-<dataset>-<model>-s<seed>)')
     .option('--generator-onnx <file>', 'train this ONNX generator (generator 0; the others are re-initialised copies)')
     .option('--discriminator-onnx <file>', 'with --generator-onnx: this ONNX discriminator (Q reads its last hidden layer or second output)');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LINE_DATASETS } from '../src/experiments/lines/data.js';
 import { LINE_MODELS } from '../src/experiments/lines/models.js';
+import { KERNEL_CHOICES } from '../adapters/onnxruntime/index.js';
 
 /** Backends the CLI accepts (`initEngine` choices). */
 export const CLI_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -48,6 +49,10 @@ export const runControlShape = {
   resume: z.string().trim().min(1, { error: '--resume must be a non-empty path' }).optional(),
 };
 
+/** `--kernels`: where the wasm backend's heavy kernels run. Commander hands the default over; callers in code may leave it out. */
+export const kernelsOption = oneOf('--kernels', KERNEL_CHOICES).default('auto');
+export const KERNELS_HELP = `the wasm backend's large convolutions and batched products: ${KERNEL_CHOICES.join(' | ')} (auto: onnxruntime when onnxruntime-node is installed)`;
+
 /** Options of `dmgan train lines`, as commander hands them over (strings) → typed and checked. */
 export const trainLinesSchema = z.object({
   dataset: oneOf('--dataset', LINE_DATASETS),
@@ -57,6 +62,7 @@ export const trainLinesSchema = z.object({
   seed: integer('--seed', 0, 'a non-negative integer'),
   evalEvery: integer('--eval-every', 1, 'a positive integer'),
   backend: oneOf('--backend', CLI_BACKENDS),
+  kernels: kernelsOption,
   ...runControlShape,
   generatorOnnx: z.string().trim().min(1, { error: '--generator-onnx must be a non-empty path' }).optional(),
   discriminatorOnnx: z.string().trim().min(1, { error: '--discriminator-onnx must be a non-empty path' }).optional(),

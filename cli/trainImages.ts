@@ -9,11 +9,11 @@ import { NumericalFaultError } from '../plugins/faults/index.js';
 import { runImageExperiment } from '../src/experiments/mnist/run.js';
 import type { ImageEvalRecord, ImageLoopState, ImageRunResult } from '../src/experiments/mnist/run.js';
 import { MNIST_MODELS } from '../src/experiments/mnist/models.js';
-import { CLI_BACKENDS, intOption, parseWith, UsageError } from './options.js';
+import { CLI_BACKENDS, intOption, KERNELS_HELP, parseWith, UsageError } from './options.js';
 import { prepareOutDir } from './outDir.js';
 import { addRunControlOptions, createRunControl, readResumable } from './runControl.js';
-import { CONVOLUTION_CHOICES } from '../adapters/onnxruntime/index.js';
-import { checkResumedData, HistoryLog, imageTrainShape, startEngine, trainMnistCommand } from './trainMnist.js';
+import { startEngine } from './engine.js';
+import { checkResumedData, HistoryLog, imageTrainShape, trainMnistCommand } from './trainMnist.js';
 
 const trainImagesSchema = z.object({
   ...imageTrainShape,
@@ -47,7 +47,7 @@ export async function trainImagesCommand(raw: Record<string, unknown>, command: 
   };
   type Loop = ImageLoopState<null>;
   const resumeFrom = o.resume ? await readResumable<Loop>('train images', o.resume, runConfig, o.iterations) : null;
-  const backend = await startEngine(o.backend, o.convolutions);
+  const backend = await startEngine(o.backend, o.kernels);
   let folder;
   try {
     folder = await loadImageFolder(o.data, { size: [o.size, o.size], channels: o.channels, onError: o.onError });
@@ -154,7 +154,7 @@ export function registerImageCommands(train: Command, setExit: (code: number) =>
       .option('--eval-samples <n>', 'generated images per evaluation', '1000')
       .option('--batch-size <n>', 'real (and generated) images per batch', '64')
       .option('--backend <name>', `tfjs backend: ${CLI_BACKENDS.join(' | ')}`, 'auto')
-      .option('--convolutions <where>', `wasm backend's large convolutions: ${CONVOLUTION_CHOICES.join(' | ')} (auto: onnxruntime when onnxruntime-node is installed)`, 'auto');
+      .option('--kernels <where>', KERNELS_HELP, 'auto');
   const argvLine = (): string => ['dmgan', ...process.argv.slice(2)].join(' ');
   common(train.command('mnist').description('the paper’s MNIST experiment (DESIGN.md `mnist` benchmark) with its metrics'), { iterations: '2000', evalEvery: '500' })
     .option('--train-limit <n>', 'use only the first n training images')

@@ -1,11 +1,11 @@
-import { initEngine } from '../src/engine/index.js';
+import { startEngine } from './engine.js';
 import { runLinesExperiment, type LinesLoopState } from '../src/experiments/lines/run.js';
 import { CHECKPOINTS_DIR } from '../plugins/checkpoint/index.js';
 import { NumericalFaultError } from '../plugins/faults/index.js';
 import { createTrainingProgress } from '../plugins/progress/index.js';
 import { MetricsLog, writeLinesOutputs } from './linesOutput.js';
 import { onnxLinesBuilder, onnxLinesFiles } from './onnxLines.js';
-import { parseTrainLinesOptions, UsageError } from './options.js';
+import { parseTrainLinesOptions } from './options.js';
 import { prepareOutDir } from './outDir.js';
 import { createRunControl, readResumable } from './runControl.js';
 
@@ -29,12 +29,7 @@ export async function trainLinesCommand(raw: Record<string, unknown>, command: s
   const onnxFiles = onnxLinesFiles(options);
   const runConfig = { dataset: options.dataset, model: options.model, generators: options.generators, seed: options.seed, evalEvery: options.evalEvery, ...onnxFiles };
   const resumeFrom = options.resume ? await readResumable<LinesLoopState>('train lines', options.resume, runConfig, options.iterations) : null;
-  let backend: string;
-  try {
-    ({ backend } = await initEngine(options.backend));
-  } catch (error) {
-    throw new UsageError(`--backend ${options.backend}: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const backend = await startEngine(options.backend, options.kernels);
   // Bad ONNX files fail here, before the out dir is touched.
   const build = onnxFiles ? await onnxLinesBuilder(onnxFiles, options) : undefined;
   await prepareOutDir(out);

@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadMnist } from '../adapters/data/mnist.js';
-import { applyConvolutionChoice, CONVOLUTION_CHOICES, type ConvolutionChoice } from '../adapters/onnxruntime/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
 import { createTrainingProgress } from '../plugins/progress/index.js';
 import { loadClassifier, writeImageReport } from '../plugins/report/mnist/index.js';
-import { initEngine } from '../src/engine/index.js';
 import { CLASSIFIER_FEATURES, MNIST_CLASSES } from '../src/metrics/classifier.js';
 import { evaluateMnist, realReference } from '../src/experiments/mnist/evaluate.js';
 import type { ImageClassifier, MnistMetrics, RealReference } from '../src/experiments/mnist/evaluate.js';
@@ -14,7 +12,8 @@ import { MNIST_SHAPE } from '../src/experiments/mnist/models.js';
 import { runImageExperiment } from '../src/experiments/mnist/run.js';
 import type { ImageDataset, ImageEvalRecord, ImageLoopState, ImageRunResult } from '../src/experiments/mnist/run.js';
 import { NumericalFaultError } from '../plugins/faults/index.js';
-import { CLI_BACKENDS, intOption, oneOf, parseWith, runControlShape, UsageError } from './options.js';
+import { CLI_BACKENDS, intOption, kernelsOption, oneOf, parseWith, runControlShape, UsageError } from './options.js';
+import { startEngine } from './engine.js';
 import { prepareOutDir } from './outDir.js';
 import { createRunControl, readResumable } from './runControl.js';
 import type { Resumable } from './runControl.js';
@@ -30,7 +29,7 @@ export const imageTrainShape = {
   batchSize: intOption('--batch-size', 1),
   backend: oneOf('--backend', CLI_BACKENDS),
   // Commander always hands the default over; callers in code may leave it out.
-  convolutions: oneOf('--convolutions', CONVOLUTION_CHOICES).default('auto'),
+  kernels: kernelsOption,
   ...runControlShape,
   // Commander always hands the default over; callers in code may leave it out.
   checkpointEvery: runControlShape.checkpointEvery.default(0),
@@ -48,23 +47,6 @@ const trainMnistSchema = z.object({
 /** Checked options of `dmgan train mnist`. */
 export type TrainMnistOptions = z.output<typeof trainMnistSchema>;
 
-/**
- * Activates the backend and places the convolutions, turning a failure into a usage error.
- * @returns e.g. `wasm, convolutions on onnxruntime (all cores)`.
- */
-export async function startEngine(choice: (typeof CLI_BACKENDS)[number], convolutions: ConvolutionChoice = 'auto'): Promise<string> {
-  let backend: string;
-  try {
-    backend = (await initEngine(choice)).backend;
-  } catch (error) {
-    throw new UsageError(`--backend ${choice}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  try {
-    return `${backend}, convolutions on ${applyConvolutionChoice(convolutions)}`;
-  } catch (error) {
-    throw new UsageError(`--convolutions ${convolutions}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
 
 /**
  * A resumed run's data order must index the training set it is given now (a folder that
@@ -138,7 +120,7 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
   };
   type Loop = ImageLoopState<MnistMetrics | null>;
   const resumeFrom = o.resume ? await readResumable<Loop>('train mnist', o.resume, runConfig, o.iterations) : null;
-  const backend = await startEngine(o.backend, o.convolutions);
+  const backend = await startEngine(o.backend, o.kernels);
   const train = await loadMnist('train', o.trainLimit ? { limit: o.trainLimit } : {});
   const test = await loadMnist('test', { limit: o.testSamples });
   checkResumedData(resumeFrom, train.count, o.trainLimit ? `--train-limit ${o.trainLimit}` : 'the MNIST training set');

@@ -64,6 +64,8 @@ export { importOnnx, OnnxModel, OnnxImportError } from '../adapters/onnx/index.j
 export type { CloneOptions, CriticBinding, ImportOnnxOptions, RunOptions } from '../adapters/onnx/index.js';
 export { exportOnnx, buildOnnxExport } from '../adapters/onnx/export/index.js';
 export type { ExportOnnxInfo, ExportOnnxOptions } from '../adapters/onnx/export/index.js';
+export { useOnnxRuntimeKernels, onnxRuntimeKernels, stopOnnxRuntimeKernels, applyKernelChoice, KERNEL_CHOICES } from '../adapters/onnxruntime/index.js';
+export type { KernelChoice, OnnxRuntimeKernelOptions, OnnxRuntimeKernelStats } from '../adapters/onnxruntime/index.js';
 
 // Checkpoints.
 export { saveCheckpoint, loadCheckpoint, restoreCheckpoint, CheckpointError, saveRotatingCheckpoint, loadNewestCheckpoint } from '../plugins/checkpoint/index.js';

@@ -1,4 +1,4 @@
-export { useOnnxRuntimeConvolutions, onnxRuntimeConvolutions, stopOnnxRuntimeConvolutions } from './convolutions.js';
-export type { OnnxRuntimeConvolutionOptions, OnnxRuntimeConvolutionStats } from './convolutions.js';
-export { applyConvolutionChoice, CONVOLUTION_CHOICES } from './choose.js';
-export type { ConvolutionChoice } from './choose.js';
+export { useOnnxRuntimeKernels, onnxRuntimeKernels, stopOnnxRuntimeKernels } from './kernels.js';
+export type { OnnxRuntimeKernelOptions, OnnxRuntimeKernelStats } from './kernels.js';
+export { applyKernelChoice, KERNEL_CHOICES } from './choose.js';
+export type { KernelChoice } from './choose.js';

@@ -32,6 +32,18 @@ describe('npm run bench (tiny schedules)', () => {
     const out = JSON.parse(readFileSync(json, 'utf8')) as Record<string, number>;
     expect(out['ms_per_iteration']).toBeGreaterThan(0);
     expect(out['ratio_to_peer_routed_2_threads']).toBeCloseTo((out['ms_per_iteration'] as number) / 213, 6);
+    // onnxruntime-node is installed here (a dev dependency), so auto puts the heavy kernels there.
+    expect(String(out['kernels'])).toMatch(/^onnxruntime/);
+  });
+
+  it('--kernels wasm keeps every kernel on the wasm backend, and a bad choice is named', () => {
+    const json = join(dir, 'mnist-wasm.json');
+    const r = bench('--workload', 'mnist', '--variants', 'default', '--kernels', 'wasm', '--iterations', '1', '--repeats', '1', '--warmup', '0', '--json', json);
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>)['kernels']).toBe('wasm');
+    const bad = bench('--kernels', 'gpu');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--kernels must be auto, onnxruntime, wasm');
   });
 
   it('rejects an unknown workload with a message naming the option', () => {

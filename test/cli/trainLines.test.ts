@@ -104,6 +104,8 @@ describe('dmgan train lines', () => {
     ['zero generators', ['--generators', '0'], /--generators.*positive integer/],
     ['non-numeric eval-every', ['--eval-every', 'abc'], /--eval-every.*positive integer/],
     ['unknown backend', ['--backend', 'gpu'], /--backend.*auto, tensorflow, wasm, cpu/],
+    ['unknown kernel placement', ['--kernels', 'gpu'], /--kernels must be one of auto, onnxruntime, wasm \(got 'gpu'\)/],
+    ['onnxruntime kernels on the cpu backend', ['--backend', 'cpu', '--kernels', 'onnxruntime'], /--kernels onnxruntime: onnxruntime kernels replace the wasm backend's, but the active backend is cpu/],
     ['unknown option', ['--bogus'], /--bogus/],
   ];
   it.each(bad)('rejects %s with one line naming the option and creates nothing', (_name, args, message) => {

@@ -98,6 +98,7 @@ const CASES: Case[] = [
   { where: 'CLI', input: '--seed -1', act: () => cli(['--seed', '-1']), expect: /^dmgan: --seed must be a non-negative integer \(got '-1'\)$/, exit: 2 },
   { where: 'CLI', input: '--eval-every abc', act: () => cli(['--eval-every', 'abc']), expect: /^dmgan: --eval-every must be a positive integer \(got 'abc'\)$/, exit: 2 },
   { where: 'CLI', input: '--backend cuda', act: () => cli(['--backend', 'cuda']), expect: /^dmgan: --backend must be one of auto, tensorflow, wasm, cpu \(got 'cuda'\)$/, exit: 2 },
+  { where: 'CLI', input: '--kernels onnxruntime on --backend cpu', act: () => cli(['--backend', 'cpu', '--kernels', 'onnxruntime']), expect: /^dmgan: --kernels onnxruntime: onnxruntime kernels replace the wasm backend's, but the active backend is cpu$/, exit: 2 },
   { where: 'CLI', input: '--checkpoint-every -5', act: () => cli(['--checkpoint-every', '-5']), expect: /^dmgan: --checkpoint-every must be a non-negative integer/, exit: 2 },
   { where: 'CLI', input: '--keep-checkpoints 0', act: () => cli(['--keep-checkpoints', '0']), expect: /^dmgan: --keep-checkpoints must be a positive integer/, exit: 2 },
   { where: 'CLI', input: '--on-fault retry', act: () => cli(['--on-fault', 'retry']), expect: /^dmgan: --on-fault must be one of stop, rollback \(got 'retry'\)$/, exit: 2 },

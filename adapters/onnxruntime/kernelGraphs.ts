@@ -2,13 +2,15 @@ import { attr, ElemType, GraphBuilder, valueInfo } from '../onnx/export/builder.
 import { encodeModel, type ModelProto } from '../onnx/proto.js';
 
 /**
- * One-node ONNX models for tfjs' three convolution kernels on NHWC data. tfjs keeps
+ * One-node ONNX models for the tfjs kernels dmgan runs on onnxruntime: the three convolution
+ * kernels on NHWC data, and batched matrix products. tfjs keeps
  * activations NHWC and kernels [kh, kw, in, out]; ONNX wants NCHW and [out, in, kh, kw], so
  * each model transposes its inputs and output itself (onnxruntime does that in a fraction of
  * the convolution's time). Inputs are named `a` and `b`, the output `y`.
  */
 
 type Shape4 = readonly [number, number, number, number];
+type Shape = readonly number[];
 
 /** Padding as [top, left, bottom, right], the order of ONNX `pads`. */
 export type Pads = readonly [number, number, number, number];
@@ -18,7 +20,7 @@ const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
 const KERNEL_TO_OIHW = [3, 2, 0, 1]; // [kh, kw, in, out] → [out, in, kh, kw]
 
-function model(b: GraphBuilder, a: Shape4, bShape: Shape4, y: Shape4): Uint8Array {
+function model(b: GraphBuilder, a: Shape, bShape: Shape, y: Shape): Uint8Array {
   const proto = {
     irVersion: 8,
     producerName: 'dmgan-conv',
@@ -83,4 +85,17 @@ export function conv2dFilterGradientModel(a: Shape4, dyShape: Shape4, y: Shape4,
   const cut = b.op('Slice', [c, b.int64Const('starts', [2], [0, 0]), b.int64Const('ends', [2], [kh, kw]), b.int64Const('axes', [2], [2, 3])]);
   b.op('Transpose', [cut], [attr.ints('perm', [2, 3, 0, 1])], 'y');
   return model(b, a, dyShape, y);
+}
+
+/**
+ * y = matmul(a, b) over equal batch dimensions, either operand transposed in its last two
+ * axes first (tfjs' BatchMatMul attributes).
+ */
+export function batchMatMulModel(a: readonly number[], bShape: readonly number[], y: readonly number[], transposeA: boolean, transposeB: boolean): Uint8Array {
+  const b = builder();
+  const swap = (rank: number): number[] => [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+  const left = transposeA ? b.op('Transpose', ['a'], [attr.ints('perm', swap(a.length))]) : 'a';
+  const right = transposeB ? b.op('Transpose', ['b'], [attr.ints('perm', swap(bShape.length))]) : 'b';
+  b.op('MatMul', [left, right], [], 'y');
+  return model(b, a, bShape, y);
 }

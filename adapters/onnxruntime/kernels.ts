@@ -3,31 +3,44 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { registerEngineFixes } from '../../src/engine/fixes.js';
 import { loadOrtRuntime, type OrtRuntime, type OrtSyncSession } from './binding.js';
-import { conv2dFilterGradientModel, conv2dInputGradientModel, conv2dModel, type Pads } from './convGraphs.js';
+import { batchMatMulModel, conv2dFilterGradientModel, conv2dInputGradientModel, conv2dModel, type Pads } from './kernelGraphs.js';
 
 /**
- * tfjs' wasm backend runs convolutions on one thread (XNNPACK, ~13 GMAC/s here); onnxruntime's
- * CPU kernels (MLAS) use every core. These kernels hand the wasm backend's large
- * convolutions — forward, input gradient, kernel gradient — to onnxruntime-node, reading and
- * writing the wasm heap in place, and leave small ones (where a call's fixed cost would
- * dominate) to the kernels they replace.
+ * Two things the wasm backend does slowly, onnxruntime's CPU kernels (MLAS) do fast:
+ * convolutions (XNNPACK on one thread, ~13 GMAC/s here; MLAS uses every core, ~3× faster) and
+ * batched matrix products with a batch > 1 (a plain loop on wasm, ~1 GMAC/s; a fused
+ * ensemble's generator layers are exactly that). These kernels hand such calls to
+ * onnxruntime-node, reading and writing the wasm heap in place, and leave small ones (where a
+ * call's fixed cost of ~35 µs would dominate) to the kernels they replace.
  */
 
 const BACKEND = 'wasm';
-const KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] as const;
+const KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul'] as const;
 type KernelName = (typeof KERNELS)[number];
 type Shape4 = [number, number, number, number];
 
-/** Options of {@link useOnnxRuntimeConvolutions}. */
-export interface OnnxRuntimeConvolutionOptions {
+/**
+ * Break-even sizes measured here: onnxruntime costs ~35 µs per call plus its compute; a wasm
+ * convolution runs at ~13 GMAC/s (break-even ≈ 0.7 M multiply-adds), a wasm batched product at
+ * ~1 GMAC/s (≈ 40 k).
+ */
+const DEFAULT_MIN_MULTIPLY_ADDS: Record<KernelName, number> = {
+  Conv2D: 1_000_000,
+  Conv2DBackpropInput: 1_000_000,
+  Conv2DBackpropFilter: 1_000_000,
+  BatchMatMul: 50_000,
+};
+
+/** Options of {@link useOnnxRuntimeKernels}. */
+export interface OnnxRuntimeKernelOptions {
   /** onnxruntime's intra-op threads. Default: the machine's available parallelism. */
   threads?: number;
-  /** Convolutions with fewer multiply-adds stay on the wasm kernels. Default 4 000 000. */
+  /** Calls with fewer multiply-adds stay on the wasm kernels. Default: per kernel, the break-even size (1 M for convolutions, 50 k for batched products). */
   minMultiplyAdds?: number;
 }
 
-/** How many convolutions went where since {@link useOnnxRuntimeConvolutions}. */
-export interface OnnxRuntimeConvolutionStats {
+/** How many calls went where since {@link useOnnxRuntimeKernels}. */
+export interface OnnxRuntimeKernelStats {
   onnxruntime: number;
   wasm: number;
 }
@@ -40,21 +53,22 @@ interface WasmHeapBackend {
 interface State {
   runtime: OrtRuntime;
   threads: number;
-  minMultiplyAdds: number;
+  minMultiplyAdds: number | undefined;
   sessions: Map<string, OrtSyncSession>;
   replaced: Map<KernelName, KernelConfig>;
-  stats: OnnxRuntimeConvolutionStats;
+  stats: OnnxRuntimeKernelStats;
 }
 
 let state: State | undefined;
 
-/** A convolution onnxruntime will run: its model (built once per key) and shapes. */
+/** A call onnxruntime will run: its model (built once per key), operands and output shape, and size. */
 interface Plan {
   key: string;
   build: () => Uint8Array;
   a: TensorInfo;
   b: TensorInfo;
-  y: Shape4;
+  y: number[];
+  multiplyAdds: number;
 }
 
 function shape4(t: TensorInfo | readonly number[], what: string): Shape4 {
@@ -83,6 +97,7 @@ function conv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DAttrs): Plan | n
     a: x,
     b: filter,
     y,
+    multiplyAdds: xs[0] * oh * ow * fs[3] * fs[0] * fs[1] * fs[2],
   };
 }
 
@@ -108,6 +123,7 @@ function inputGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackpropI
     a: dy,
     b: filter,
     y,
+    multiplyAdds: ds[0] * ds[1] * ds[2] * ds[3] * fs[0] * fs[1] * fs[2],
   };
 }
 
@@ -129,27 +145,45 @@ function filterGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackprop
     a: x,
     b: dy,
     y: fs,
+    multiplyAdds: ds[0] * ds[1] * ds[2] * ds[3] * fs[0] * fs[1] * fs[2],
   };
 }
 
-/** Multiply-adds of the convolution a plan stands for (all three kernels cost the same). */
-function multiplyAdds(name: KernelName, plan: Plan): number {
-  const [n, oh, ow, o] = name === 'Conv2D' ? plan.y : name === 'Conv2DBackpropInput' ? plan.a.shape : plan.b.shape;
-  const [kh, kw, c] = name === 'Conv2D' ? plan.b.shape : name === 'Conv2DBackpropInput' ? plan.b.shape : plan.y;
-  return (n as number) * (oh as number) * (ow as number) * (o as number) * (kh as number) * (kw as number) * (c as number);
+/** Batched products with equal batch dimensions (> 1 in all): wasm's slow path. */
+function batchMatMulPlan(inputs: tf.NamedTensorInfoMap, attrs: { transposeA: boolean; transposeB: boolean }): Plan | null {
+  const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+  const rank = a.shape.length;
+  if (rank < 3 || b.shape.length !== rank) return null;
+  const batch = a.shape.slice(0, -2);
+  if (!batch.every((d, i) => d === b.shape[i]) || batch.reduce((p, d) => p * d, 1) <= 1) return null;
+  const [a0, a1] = a.shape.slice(-2) as [number, number];
+  const [b0, b1] = b.shape.slice(-2) as [number, number];
+  const [m, k] = attrs.transposeA ? [a1, a0] : [a0, a1];
+  const [k2, n] = attrs.transposeB ? [b1, b0] : [b0, b1];
+  if (k !== k2) return null; // let tfjs' kernel report the mismatch
+  const y = [...batch, m, n];
+  return {
+    key: `BatchMatMul ${a.shape} ${b.shape} ${attrs.transposeA} ${attrs.transposeB}`,
+    build: () => batchMatMulModel(a.shape, b.shape, y, attrs.transposeA, attrs.transposeB),
+    a,
+    b,
+    y,
+    multiplyAdds: batch.reduce((p, d) => p * d, 1) * m * n * k,
+  };
 }
 
 const planners: Record<KernelName, (inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => Plan | null> = {
   Conv2D: (i, a) => conv2dPlan(i, a as unknown as Conv2DAttrs),
   Conv2DBackpropInput: (i, a) => inputGradientPlan(i, a as unknown as Conv2DBackpropInputAttrs),
   Conv2DBackpropFilter: (i, a) => filterGradientPlan(i, a as unknown as Conv2DBackpropFilterAttrs),
+  BatchMatMul: (i, a) => batchMatMulPlan(i, a as unknown as { transposeA: boolean; transposeB: boolean }),
 };
 
 function kernel(name: KernelName, s: State): KernelFunc {
   const fallback = s.replaced.get(name);
   return (args) => {
     const plan = args.inputs[Object.keys(args.inputs)[0] as string]?.dtype === 'float32' ? planners[name](args.inputs, args.attrs ?? {}) : null;
-    if (plan === null || multiplyAdds(name, plan) < s.minMultiplyAdds) {
+    if (plan === null || plan.multiplyAdds < (s.minMultiplyAdds ?? DEFAULT_MIN_MULTIPLY_ADDS[name])) {
       if (fallback === undefined) throw new Error(`${name} (wasm): no kernel to fall back to`);
       s.stats.wasm++;
       return fallback.kernelFunc(args);
@@ -161,7 +195,7 @@ function kernel(name: KernelName, s: State): KernelFunc {
     }
     const be = args.backend as unknown as WasmHeapBackend;
     // Allocate first: a growing wasm heap would detach views taken before.
-    const out = be.makeOutput([...plan.y], 'float32');
+    const out = be.makeOutput(plan.y, 'float32');
     const view = (t: TensorInfo): Float32Array => be.typedArrayFromHeap(t);
     const result = session.run(
       { a: s.runtime.tensor(view(plan.a), plan.a.shape), b: s.runtime.tensor(view(plan.b), plan.b.shape) },
@@ -178,19 +212,21 @@ function kernel(name: KernelName, s: State): KernelFunc {
 
 /**
  * Runs the wasm backend's large convolutions (Conv2D and both its gradients, NHWC, float32)
- * on onnxruntime-node's multi-threaded CPU kernels. onnxruntime-node is an optional peer:
- * when it cannot load, nothing changes and the reason is returned.
+ * and batched matrix products (batch > 1) on onnxruntime-node's multi-threaded CPU kernels.
+ * onnxruntime-node is an optional peer: when it cannot load, nothing changes and the reason is
+ * returned.
  *
  * Results agree with the wasm kernels to float32 rounding (different summation order), and
  * the gradients tfjs builds from these kernels are unchanged, second order included.
- * Idempotent; {@link stopOnnxRuntimeConvolutions} puts the replaced kernels back.
+ * Idempotent (a second call updates the options); {@link stopOnnxRuntimeKernels} puts the
+ * replaced kernels back.
  * @returns `{ active: true }`, or `{ active: false, reason }`.
  */
-export function useOnnxRuntimeConvolutions(options: OnnxRuntimeConvolutionOptions = {}): { active: true } | { active: false; reason: string } {
+export function useOnnxRuntimeKernels(options: OnnxRuntimeKernelOptions = {}): { active: true } | { active: false; reason: string } {
   const threads = options.threads ?? availableParallelism();
-  const minMultiplyAdds = options.minMultiplyAdds ?? 4_000_000;
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`useOnnxRuntimeConvolutions: threads must be a positive integer (got ${threads})`);
-  if (!(minMultiplyAdds >= 0)) throw new Error(`useOnnxRuntimeConvolutions: minMultiplyAdds must be ≥ 0 (got ${minMultiplyAdds})`);
+  const minMultiplyAdds = options.minMultiplyAdds;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`useOnnxRuntimeKernels: threads must be a positive integer (got ${threads})`);
+  if (minMultiplyAdds !== undefined && !(minMultiplyAdds >= 0)) throw new Error(`useOnnxRuntimeKernels: minMultiplyAdds must be ≥ 0 (got ${minMultiplyAdds})`);
   if (state !== undefined) {
     state.threads = threads;
     state.minMultiplyAdds = minMultiplyAdds;
@@ -213,13 +249,13 @@ export function useOnnxRuntimeConvolutions(options: OnnxRuntimeConvolutionOption
   return { active: true };
 }
 
-/** Whether {@link useOnnxRuntimeConvolutions} is in effect, and where convolutions went so far. */
-export function onnxRuntimeConvolutions(): ({ active: true; threads: number; minMultiplyAdds: number } & OnnxRuntimeConvolutionStats) | { active: false } {
-  return state === undefined ? { active: false } : { active: true, threads: state.threads, minMultiplyAdds: state.minMultiplyAdds, ...state.stats };
+/** Whether {@link useOnnxRuntimeKernels} is in effect, and where the calls went so far. */
+export function onnxRuntimeKernels(): ({ active: true; threads: number } & OnnxRuntimeKernelStats) | { active: false } {
+  return state === undefined ? { active: false } : { active: true, threads: state.threads, ...state.stats };
 }
 
-/** Puts back the wasm kernels {@link useOnnxRuntimeConvolutions} replaced and frees its sessions. */
-export function stopOnnxRuntimeConvolutions(): void {
+/** Puts back the wasm kernels {@link useOnnxRuntimeKernels} replaced and frees its sessions. */
+export function stopOnnxRuntimeKernels(): void {
   if (state === undefined) return;
   for (const name of KERNELS) {
     tf.unregisterKernel(name, BACKEND);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyConvolutionChoice, onnxRuntimeConvolutions, stopOnnxRuntimeConvolutions, useOnnxRuntimeConvolutions } from '../../../adapters/onnxruntime/index.js';
+import { applyKernelChoice, onnxRuntimeKernels, stopOnnxRuntimeKernels, useOnnxRuntimeKernels } from '../../../adapters/onnxruntime/index.js';
 import { loadOrtRuntime } from '../../../adapters/onnxruntime/binding.js';
 import { initEngine } from '../../../src/engine/backend.js';
 import { conv2dBackpropInputWasmConfig } from '../../../src/engine/kernels/conv2dBackpropInputWasm.js';
@@ -79,13 +79,13 @@ describe('convolutions on onnxruntime (wasm backend)', () => {
     await initEngine('cpu');
     const cpu = results(c, 7);
     await initEngine('wasm');
-    expect(useOnnxRuntimeConvolutions({ minMultiplyAdds: 0 })).toEqual({ active: true });
-    const before = onnxRuntimeConvolutions();
+    expect(useOnnxRuntimeKernels({ minMultiplyAdds: 0 })).toEqual({ active: true });
+    const before = onnxRuntimeKernels();
     const backend = tf.engine().backend;
     const dataIds = backend.numDataIds();
     const tensors = tf.memory().numTensors;
     const got = results(c, 7);
-    const after = onnxRuntimeConvolutions();
+    const after = onnxRuntimeKernels();
     if (!before.active || !after.active) throw new Error('onnxruntime convolutions not active');
     // Every convolution (forward, input and kernel gradients, and the second-order ones) ran there.
     expect(after.onnxruntime - before.onnxruntime).toBeGreaterThanOrEqual(c.dilation ? 2 : 8);
@@ -99,10 +99,10 @@ describe('convolutions on onnxruntime (wasm backend)', () => {
 
   it('leaves convolutions under the size threshold to the wasm kernels', async () => {
     await initEngine('wasm');
-    useOnnxRuntimeConvolutions({ minMultiplyAdds: 1e9 });
-    const before = onnxRuntimeConvolutions();
+    useOnnxRuntimeKernels({ minMultiplyAdds: 1e9 });
+    const before = onnxRuntimeKernels();
     results(CASES[0]!, 1);
-    const after = onnxRuntimeConvolutions();
+    const after = onnxRuntimeKernels();
     if (!before.active || !after.active) throw new Error('onnxruntime convolutions not active');
     expect(after.onnxruntime).toBe(before.onnxruntime);
     expect(after.wasm - before.wasm).toBeGreaterThanOrEqual(8);
@@ -110,26 +110,76 @@ describe('convolutions on onnxruntime (wasm backend)', () => {
 
   it('puts the engine\'s kernels back when stopped, and a choice of onnxruntime on another backend is an error that names it', async () => {
     await initEngine('wasm');
-    useOnnxRuntimeConvolutions();
-    stopOnnxRuntimeConvolutions();
-    expect(onnxRuntimeConvolutions()).toEqual({ active: false });
+    useOnnxRuntimeKernels();
+    stopOnnxRuntimeKernels();
+    expect(onnxRuntimeKernels()).toEqual({ active: false });
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(conv2dBackpropInputWasmConfig);
-    expect(applyConvolutionChoice('auto')).toMatch(/^onnxruntime/);
-    expect(applyConvolutionChoice('wasm')).toBe('wasm');
-    expect(onnxRuntimeConvolutions()).toEqual({ active: false });
+    expect(applyKernelChoice('auto')).toMatch(/^onnxruntime/);
+    expect(applyKernelChoice('wasm')).toBe('wasm');
+    expect(onnxRuntimeKernels()).toEqual({ active: false });
     await initEngine('cpu');
-    expect(() => applyConvolutionChoice('onnxruntime')).toThrow(/active backend is cpu/);
-    expect(applyConvolutionChoice('auto')).toBe('cpu');
+    expect(() => applyKernelChoice('onnxruntime')).toThrow(/active backend is cpu/);
+    expect(applyKernelChoice('auto')).toBe('cpu');
     await initEngine('wasm');
   });
 
   it('rejects bad options by name', () => {
-    expect(() => useOnnxRuntimeConvolutions({ threads: 0 })).toThrow(/threads must be a positive integer/);
-    expect(() => useOnnxRuntimeConvolutions({ minMultiplyAdds: Number.NaN })).toThrow(/minMultiplyAdds/);
+    expect(() => useOnnxRuntimeKernels({ threads: 0 })).toThrow(/threads must be a positive integer/);
+    expect(() => useOnnxRuntimeKernels({ minMultiplyAdds: Number.NaN })).toThrow(/minMultiplyAdds/);
+  });
+});
+
+describe('batched matrix products on onnxruntime (wasm backend)', () => {
+  const BMM: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+    { a: [20, 4, 100], b: [20, 100, 32], ta: false, tb: false }, // a fused ensemble's first generator layer
+    { a: [20, 100, 4], b: [20, 100, 32], ta: true, tb: false }, // the layout of its kernel gradient
+    { a: [20, 4, 32], b: [20, 100, 32], ta: false, tb: true }, // the layout of its input gradient
+    { a: [3, 2, 7, 5], b: [3, 2, 6, 7], ta: true, tb: true },
+  ];
+
+  function product(c: (typeof BMM)[number]): Float32Array[] {
+    return tf.tidy(() => {
+      const r = seeded(11);
+      const t = (shape: number[]): tf.Tensor => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r()), shape);
+      const a = t(c.a);
+      const b = t(c.b);
+      const y = tf.matMul(a, b, c.ta, c.tb);
+      const weights = t(y.shape);
+      const [ga, gb] = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, w, c.ta, c.tb), weights)))([a, b]) as [tf.Tensor, tf.Tensor];
+      return [y.dataSync() as Float32Array, ga.dataSync() as Float32Array, gb.dataSync() as Float32Array];
+    });
+  }
+
+  it.each(BMM.map((c) => [`[${c.a}]${c.ta ? 'ᵀ' : ''} × [${c.b}]${c.tb ? 'ᵀ' : ''}`, c] as const))('%s and its gradients match the cpu backend', async (_name, c) => {
+    await initEngine('cpu');
+    const cpu = product(c);
+    await initEngine('wasm');
+    useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
+    const before = onnxRuntimeKernels();
+    const dataIds = tf.engine().backend.numDataIds();
+    const got = product(c);
+    const after = onnxRuntimeKernels();
+    if (!before.active || !after.active) throw new Error('onnxruntime kernels not active');
+    // The product, again inside tf.grads, and the two gradients: all on onnxruntime.
+    expect(after.onnxruntime - before.onnxruntime).toBe(4);
+    expect(after.wasm).toBe(before.wasm);
+    got.forEach((g, i) => expect(relDiff(g, cpu[i]!)).toBeLessThanOrEqual(1e-5));
+    expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+  });
+
+  it('leaves plain (batch 1) products to wasm\'s XNNPACK path', async () => {
+    await initEngine('wasm');
+    useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
+    const before = onnxRuntimeKernels();
+    tf.tidy(() => tf.matMul(tf.ones([32, 100]), tf.ones([100, 64])).dataSync());
+    const after = onnxRuntimeKernels();
+    if (!before.active || !after.active) throw new Error('onnxruntime kernels not active');
+    expect(after.onnxruntime).toBe(before.onnxruntime);
+    expect(after.wasm).toBe(before.wasm + 1);
   });
 });
 
 afterAll(() => {
-  stopOnnxRuntimeConvolutions();
+  stopOnnxRuntimeKernels();
   console.log(report.join('\n'));
 });
