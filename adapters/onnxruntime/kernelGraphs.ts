@@ -21,6 +21,12 @@ const TO_NHWC = [0, 2, 3, 1];
 const KERNEL_TO_OIHW = [3, 2, 0, 1]; // [kh, kw, in, out] → [out, in, kh, kw]
 
 function model(b: GraphBuilder, a: Shape, bShape: Shape, y: Shape): Uint8Array {
+  return modelWithInputs(b, [a, bShape], y);
+}
+
+/** Inputs are named i0, i1, … except in two-input models (a, b). */
+function modelWithInputs(b: GraphBuilder, inputs: readonly Shape[], y: Shape): Uint8Array {
+  const names = inputs.length === 2 ? ['a', 'b'] : inputs.map((_, i) => `i${i}`);
   const proto = {
     irVersion: 8,
     producerName: 'dmgan-conv',
@@ -29,7 +35,7 @@ function model(b: GraphBuilder, a: Shape, bShape: Shape, y: Shape): Uint8Array {
       name: 'conv',
       node: b.nodes,
       initializer: b.initializers,
-      input: [valueInfo('a', ElemType.FLOAT, a), valueInfo('b', ElemType.FLOAT, bShape)],
+      input: inputs.map((shape, i) => valueInfo(names[i] as string, ElemType.FLOAT, shape)),
       output: [valueInfo('y', ElemType.FLOAT, y)],
     },
   } as unknown as ModelProto;
@@ -98,4 +104,38 @@ export function batchMatMulModel(a: readonly number[], bShape: readonly number[]
   const right = transposeB ? b.op('Transpose', ['b'], [attr.ints('perm', swap(bShape.length))]) : 'b';
   b.op('MatMul', [left, right], [], 'y');
   return model(b, a, bShape, y);
+}
+
+/** ONNX operator of each activation the grouped MLP kernel knows (`linear`: none). */
+const ONNX_ACTIVATIONS: Record<string, string | null> = {
+  relu: 'Relu',
+  leakyRelu: 'LeakyRelu',
+  elu: 'Elu',
+  selu: 'Selu',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+  softplus: 'Softplus',
+  linear: null,
+};
+
+/**
+ * y = n stacked MLPs on a padded batch: inputs i0 = x [n, rows, d0], then per layer l the
+ * kernel [n, d_l, d_l+1] and bias [n, 1, d_l+1]; hidden layers use `activation`, the last
+ * `outputActivation`. tfjs' Elu and Selu use ONNX's default constants (alpha 1; 1.67…, 1.05…).
+ */
+export function groupedMlpModel(shapes: readonly Shape[], y: Shape, activation: string, outputActivation: string, alpha: number): Uint8Array {
+  const b = new GraphBuilder(OPSET);
+  const inputs = shapes.map((_, i) => b.claim(`i${i}`));
+  b.claim('y');
+  const layers = (shapes.length - 1) / 2;
+  let h = inputs[0] as string;
+  for (let l = 0; l < layers; l++) {
+    const last = l === layers - 1;
+    const product = b.op('MatMul', [h, inputs[1 + 2 * l] as string]);
+    const act = ONNX_ACTIVATIONS[last ? outputActivation : activation];
+    if (act === undefined) throw new Error(`groupedMlpModel: unknown activation ${last ? outputActivation : activation}`);
+    h = b.op('Add', [product, inputs[2 + 2 * l] as string], [], last && act === null ? 'y' : undefined);
+    if (act !== null) h = b.op(act, [h], act === 'LeakyRelu' ? [attr.float('alpha', alpha)] : [], last ? 'y' : undefined);
+  }
+  return modelWithInputs(b, shapes, y);
 }

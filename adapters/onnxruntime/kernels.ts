@@ -2,8 +2,9 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { registerEngineFixes } from '../../src/engine/fixes.js';
-import { loadOrtRuntime, type OrtRuntime, type OrtSyncSession } from './binding.js';
-import { batchMatMulModel, conv2dFilterGradientModel, conv2dInputGradientModel, conv2dModel, type Pads } from './kernelGraphs.js';
+import { GROUPED_MLP, type GroupedMlpAttrs } from '../../src/engine/kernels/groupedMlp.js';
+import { loadOrtRuntime, type OrtRuntime, type OrtSyncSession, type OrtTensor } from './binding.js';
+import { batchMatMulModel, groupedMlpModel, conv2dFilterGradientModel, conv2dInputGradientModel, conv2dModel, type Pads } from './kernelGraphs.js';
 
 /**
  * Two things the wasm backend does slowly, onnxruntime's CPU kernels (MLAS) do fast:
@@ -15,7 +16,7 @@ import { batchMatMulModel, conv2dFilterGradientModel, conv2dInputGradientModel, 
  */
 
 const BACKEND = 'wasm';
-const KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul'] as const;
+const KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', GROUPED_MLP] as const;
 type KernelName = (typeof KERNELS)[number];
 type Shape4 = [number, number, number, number];
 
@@ -29,11 +30,16 @@ const DEFAULT_MIN_MULTIPLY_ADDS: Record<KernelName, number> = {
   Conv2DBackpropInput: 1_000_000,
   Conv2DBackpropFilter: 1_000_000,
   BatchMatMul: 50_000,
+  // A fused ensemble's whole forward pass: several wasm kernels per layer against one call.
+  DmganGroupedMlp: 50_000,
 };
+
+/** Calls smaller than this run single-threaded (measured: a fused 20-generator line forward takes 60 µs on one thread, 86 on two). */
+const PARALLEL_MULTIPLY_ADDS = 5_000_000;
 
 /** Options of {@link useOnnxRuntimeKernels}. */
 export interface OnnxRuntimeKernelOptions {
-  /** onnxruntime's intra-op threads. Default: the machine's available parallelism. */
+  /** onnxruntime's intra-op threads for large calls (≥ 5 M multiply-adds; smaller ones use one). Default: the machine's available parallelism. */
   threads?: number;
   /** Calls with fewer multiply-adds stay on the wasm kernels. Default: per kernel, the break-even size (1 M for convolutions, 50 k for batched products). */
   minMultiplyAdds?: number;
@@ -65,8 +71,8 @@ let state: State | undefined;
 interface Plan {
   key: string;
   build: () => Uint8Array;
-  a: TensorInfo;
-  b: TensorInfo;
+  /** Fed in order as a, b (two inputs) or i0, i1, … (see kernelGraphs.ts). */
+  inputs: TensorInfo[];
   y: number[];
   multiplyAdds: number;
 }
@@ -94,8 +100,7 @@ function conv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DAttrs): Plan | n
   return {
     key: `Conv2D ${xs} ${fs} ${sh},${sw} ${dh},${dw} ${pads}`,
     build: () => conv2dModel(xs, fs, y, [sh, sw], [dh, dw], pads),
-    a: x,
-    b: filter,
+    inputs: [x, filter],
     y,
     multiplyAdds: xs[0] * oh * ow * fs[3] * fs[0] * fs[1] * fs[2],
   };
@@ -120,8 +125,7 @@ function inputGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackpropI
   return {
     key: `Conv2DBackpropInput ${ds} ${fs} ${y} ${sh},${sw} ${pads} ${outputPadding}`,
     build: () => conv2dInputGradientModel(ds, fs, y, [sh, sw], pads, outputPadding),
-    a: dy,
-    b: filter,
+    inputs: [dy, filter],
     y,
     multiplyAdds: ds[0] * ds[1] * ds[2] * ds[3] * fs[0] * fs[1] * fs[2],
   };
@@ -142,10 +146,35 @@ function filterGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackprop
   return {
     key: `Conv2DBackpropFilter ${xs} ${ds} ${fs} ${sh},${sw} ${pads}`,
     build: () => conv2dFilterGradientModel(xs, ds, fs, [sh, sw], pads),
-    a: x,
-    b: dy,
+    inputs: [x, dy],
     y: fs,
     multiplyAdds: ds[0] * ds[1] * ds[2] * ds[3] * fs[0] * fs[1] * fs[2],
+  };
+}
+
+/** A fused ensemble's padded forward pass (src/engine/kernels/groupedMlp.ts). */
+function groupedMlpPlan(inputs: tf.NamedTensorInfoMap, attrs: GroupedMlpAttrs): Plan | null {
+  const x = inputs['x'];
+  if (x === undefined || x.shape.length !== 3) return null;
+  const operands: TensorInfo[] = [x];
+  let macs = 0;
+  let width = x.shape[2] as number;
+  for (let l = 0; l < attrs.layers; l++) {
+    const w = inputs[`w${l}`];
+    const b = inputs[`b${l}`];
+    if (w === undefined || b === undefined || w.shape.length !== 3 || w.shape[1] !== width) return null;
+    operands.push(w, b);
+    macs += (x.shape[0] as number) * (x.shape[1] as number) * width * (w.shape[2] as number);
+    width = w.shape[2] as number;
+  }
+  const y = [x.shape[0] as number, x.shape[1] as number, width];
+  const shapes = operands.map((t) => t.shape);
+  return {
+    key: `${GROUPED_MLP} ${shapes.map((sh) => `[${sh}]`).join(' ')} ${attrs.activation} ${attrs.outputActivation} ${attrs.alpha}`,
+    build: () => groupedMlpModel(shapes, y, attrs.activation, attrs.outputActivation, attrs.alpha),
+    inputs: operands,
+    y,
+    multiplyAdds: macs,
   };
 }
 
@@ -165,8 +194,7 @@ function batchMatMulPlan(inputs: tf.NamedTensorInfoMap, attrs: { transposeA: boo
   return {
     key: `BatchMatMul ${a.shape} ${b.shape} ${attrs.transposeA} ${attrs.transposeB}`,
     build: () => batchMatMulModel(a.shape, b.shape, y, attrs.transposeA, attrs.transposeB),
-    a,
-    b,
+    inputs: [a, b],
     y,
     multiplyAdds: batch.reduce((p, d) => p * d, 1) * m * n * k,
   };
@@ -177,12 +205,13 @@ const planners: Record<KernelName, (inputs: tf.NamedTensorInfoMap, attrs: tf.Nam
   Conv2DBackpropInput: (i, a) => inputGradientPlan(i, a as unknown as Conv2DBackpropInputAttrs),
   Conv2DBackpropFilter: (i, a) => filterGradientPlan(i, a as unknown as Conv2DBackpropFilterAttrs),
   BatchMatMul: (i, a) => batchMatMulPlan(i, a as unknown as { transposeA: boolean; transposeB: boolean }),
+  DmganGroupedMlp: (i, a) => groupedMlpPlan(i, a as unknown as GroupedMlpAttrs),
 };
 
 function kernel(name: KernelName, s: State): KernelFunc {
   const fallback = s.replaced.get(name);
   return (args) => {
-    const plan = args.inputs[Object.keys(args.inputs)[0] as string]?.dtype === 'float32' ? planners[name](args.inputs, args.attrs ?? {}) : null;
+    const plan = Object.values(args.inputs).every((t) => t?.dtype === 'float32') ? planners[name](args.inputs, args.attrs ?? {}) : null;
     if (plan === null || plan.multiplyAdds < (s.minMultiplyAdds ?? DEFAULT_MIN_MULTIPLY_ADDS[name])) {
       if (fallback === undefined) throw new Error(`${name} (wasm): no kernel to fall back to`);
       s.stats.wasm++;
@@ -190,17 +219,20 @@ function kernel(name: KernelName, s: State): KernelFunc {
     }
     let session = s.sessions.get(plan.key);
     if (session === undefined) {
-      session = s.runtime.session(plan.build(), s.threads);
+      // Waking a pool thread costs tens of µs: small calls run on the calling thread alone.
+      session = s.runtime.session(plan.build(), plan.multiplyAdds >= PARALLEL_MULTIPLY_ADDS ? s.threads : 1);
       s.sessions.set(plan.key, session);
     }
     const be = args.backend as unknown as WasmHeapBackend;
     // Allocate first: a growing wasm heap would detach views taken before.
     const out = be.makeOutput(plan.y, 'float32');
     const view = (t: TensorInfo): Float32Array => be.typedArrayFromHeap(t);
-    const result = session.run(
-      { a: s.runtime.tensor(view(plan.a), plan.a.shape), b: s.runtime.tensor(view(plan.b), plan.b.shape) },
-      { y: s.runtime.tensor(view(out), plan.y) },
-    );
+    const names = plan.inputs.length === 2 ? ['a', 'b'] : plan.inputs.map((_, i) => `i${i}`);
+    const feeds: Record<string, OrtTensor> = {};
+    plan.inputs.forEach((t, i) => {
+      feeds[names[i] as string] = s.runtime.tensor(view(t), t.shape);
+    });
+    const result = session.run(feeds, { y: s.runtime.tensor(view(out), plan.y) });
     const y = result['y'];
     const target = view(out);
     // onnxruntime writes into the pre-allocated output; copy only if it made its own.

@@ -213,7 +213,11 @@ export class DmganCore {
       ids = this.prior.sample(count, idsRng);
     }
     const routing = routeIds(ids, this.ensemble.size);
-    const samples = tf.tidy(() => this.ensemble.generateGrouped(this.sampleLatents(count, latentRng), routing.counts, training));
+    // Nothing differentiates through these (critic steps, sampling): the ensemble may fuse its layers.
+    const samples = tf.tidy(() => {
+      const z = this.sampleLatents(count, latentRng);
+      return this.ensemble.sampleGrouped?.(z, routing.counts, training) ?? this.ensemble.generateGrouped(z, routing.counts, training);
+    });
     return { samples, ids: routing.ids };
   }
 

@@ -52,6 +52,11 @@ export interface EnsembleModule {
   readonly size: number;
   /** Samples for latents whose rows are grouped by generator, group g having counts[g] rows. */
   generateGrouped(z: tf.Tensor2D, counts: ArrayLike<number>, training: boolean): tf.Tensor;
+  /**
+   * The same samples as {@link generateGrouped}, for callers that need no gradient through
+   * them (a critic step's fakes): may run one fused kernel instead of several per layer.
+   */
+  sampleGrouped?(z: tf.Tensor2D, counts: ArrayLike<number>, training: boolean): tf.Tensor;
   /** Samples for arbitrary latents and ids, in the caller's order. */
   generate(z: tf.Tensor2D, ids: ArrayLike<number>, training: boolean): tf.Tensor;
   readonly trainableVariables: readonly tf.Variable[];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulFast } from '../engine/matmul.js';
+import { groupedMlpForward } from '../engine/kernels/groupedMlp.js';
 import { groupOrder, type EnsembleModule } from './ensemble.js';
 import { activate, type ActivationName } from './nn/activations.js';
 import type { MlpGenerator } from './nn/mlp.js';
@@ -66,6 +67,21 @@ export class FusedMlpEnsemble implements EnsembleModule {
   /** Samples for latents grouped by generator (rows follow the group order of `counts`). */
   generateGrouped(z: tf.Tensor2D, counts: ArrayLike<number>, training: boolean): tf.Tensor {
     void training; // no batch statistics in a plain MLP
+    return this.#grouped(z, counts, (h) => this.#layers(h, (l) => this.kernels[l] as tf.Tensor, (l) => this.biases[l] as tf.Tensor));
+  }
+
+  /**
+   * {@link generateGrouped} without a gradient: the padded layers run as one
+   * `DmganGroupedMlp` kernel when nothing is being recorded (same kernels inside on wasm/cpu,
+   * one onnxruntime call with adapters/onnxruntime), op by op otherwise.
+   */
+  sampleGrouped(z: tf.Tensor2D, counts: ArrayLike<number>, training: boolean): tf.Tensor {
+    void training;
+    const attrs = { activation: this.#activation, outputActivation: this.#outputActivation, alpha: 0.2 };
+    return this.#grouped(z, counts, (h) => groupedMlpForward(h, this.kernels, this.biases, attrs) ?? this.#layers(h, (l) => this.kernels[l] as tf.Tensor, (l) => this.biases[l] as tf.Tensor));
+  }
+
+  #grouped(z: tf.Tensor2D, counts: ArrayLike<number>, layers: (padded: tf.Tensor) => tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const active: number[] = [];
       for (let g = 0; g < this.size; g++) if ((counts[g] as number) > 0) active.push(g);
@@ -78,8 +94,7 @@ export class FusedMlpEnsemble implements EnsembleModule {
         for (let j = 0; j < (counts[g] as number); j++) keepIndex[k++] = g * width + j;
       }
       const rows = z.shape[0];
-      let h: tf.Tensor = tf.reshape(this.#padRows(z, keepIndex, this.size * width), [this.size, width, -1]);
-      h = this.#layers(h, (l) => this.kernels[l] as tf.Tensor, (l) => this.biases[l] as tf.Tensor);
+      const h = layers(tf.reshape(this.#padRows(z, keepIndex, this.size * width), [this.size, width, -1]));
       const flat = tf.reshape(h, [this.size * width, -1]);
       if (rows * this.size * width > SELECTION_MATMUL_LIMIT) return tf.gather(flat, tf.tensor1d(keepIndex, 'int32'));
       // Pick rows with a 0/1 matrix product: exact, cheaper than GatherV2 on wasm, and its

@@ -5,6 +5,7 @@ import { loadOrtRuntime } from '../../../adapters/onnxruntime/binding.js';
 import { initEngine } from '../../../src/engine/backend.js';
 import { conv2dBackpropInputWasmConfig } from '../../../src/engine/kernels/conv2dBackpropInputWasm.js';
 import { seeded } from '../../src/engine/helpers/hostMlp.js';
+import { GROUPED_MLP_ACTIVATIONS, groupedMlpForward, type GroupedMlpActivation } from '../../../src/engine/kernels/groupedMlp.js';
 
 interface Case {
   n: number;
@@ -176,6 +177,32 @@ describe('batched matrix products on onnxruntime (wasm backend)', () => {
     if (!before.active || !after.active) throw new Error('onnxruntime kernels not active');
     expect(after.onnxruntime).toBe(before.onnxruntime);
     expect(after.wasm).toBe(before.wasm + 1);
+  });
+});
+
+describe('a fused ensemble\'s forward pass (DmganGroupedMlp) on onnxruntime', () => {
+  function forward(activation: GroupedMlpActivation): Float32Array {
+    return tf.tidy(() => {
+      const r = seeded(5);
+      const t = (shape: number[]): tf.Tensor => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r()), shape);
+      const sizes = [100, 32, 16, 2]; // the line workload's generators, 10 of them, 6 padded rows
+      const y = groupedMlpForward(t([10, 6, 100]), sizes.slice(1).map((d, l) => t([10, sizes[l] as number, d])), sizes.slice(1).map((d) => t([10, 1, d])), { activation, outputActivation: 'tanh', alpha: 0.2 });
+      if (y === null) throw new Error('kernel not used');
+      return y.dataSync() as Float32Array;
+    });
+  }
+
+  it.each(Object.keys(GROUPED_MLP_ACTIVATIONS) as GroupedMlpActivation[])('%s: one onnxruntime call, matching the cpu backend', async (activation) => {
+    await initEngine('cpu');
+    const cpu = forward(activation);
+    await initEngine('wasm');
+    useOnnxRuntimeKernels();
+    const before = onnxRuntimeKernels();
+    const got = forward(activation);
+    const after = onnxRuntimeKernels();
+    if (!before.active || !after.active) throw new Error('onnxruntime kernels not active');
+    expect(after.onnxruntime - before.onnxruntime).toBe(1);
+    expect(relDiff(got, cpu)).toBeLessThanOrEqual(1e-5);
   });
 });
 
