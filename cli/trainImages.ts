@@ -118,6 +118,8 @@ export async function trainImagesCommand(raw: Record<string, unknown>, command: 
     ms_per_iteration: result.ms_per_iteration,
     cpu_ms_per_iteration: result.cpu_ms_per_iteration,
     backend: result.backend,
+    // Where the heavy kernels ran: float rounding differs between onnxruntime and wasm.
+    engine: backend,
     command,
     prior: result.final.prior,
   };

@@ -255,6 +255,8 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
     ms_per_iteration: result.ms_per_iteration,
     cpu_ms_per_iteration: result.cpu_ms_per_iteration,
     backend: result.backend,
+    // Where the heavy kernels ran: float rounding differs between onnxruntime and wasm.
+    engine: backend,
     classifier_test_accuracy: manifest?.test_accuracy ?? null,
     command,
     prior: m.prior,

@@ -54,13 +54,15 @@ export interface OnnxRuntimeKernelStats {
 interface WasmHeapBackend {
   typedArrayFromHeap(t: TensorInfo): Float32Array;
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 interface State {
   runtime: OrtRuntime;
   threads: number;
   minMultiplyAdds: number | undefined;
-  sessions: Map<string, OrtSyncSession>;
+  /** Per plan key; null where onnxruntime refused the model (the wasm kernel runs it from then on). */
+  sessions: Map<string, OrtSyncSession | null>;
   replaced: Map<KernelName, KernelConfig>;
   stats: OnnxRuntimeKernelStats;
 }
@@ -82,7 +84,6 @@ function shape4(t: TensorInfo | readonly number[], what: string): Shape4 {
   if (s.length !== 4) throw new Error(`onnxruntime convolution: ${what} has shape [${s.join(', ')}], expected rank 4`);
   return [s[0], s[1], s[2], s[3]] as Shape4;
 }
-
 
 function conv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DAttrs): Plan | null {
   const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
@@ -210,19 +211,25 @@ const planners: Record<KernelName, (inputs: tf.NamedTensorInfoMap, attrs: tf.Nam
 
 function kernel(name: KernelName, s: State): KernelFunc {
   const fallback = s.replaced.get(name);
+  const onWasm: KernelFunc = (args) => {
+    if (fallback === undefined) throw new Error(`${name} (wasm): no kernel to fall back to`);
+    s.stats.wasm++;
+    return fallback.kernelFunc(args);
+  };
   return (args) => {
     const plan = Object.values(args.inputs).every((t) => t?.dtype === 'float32') ? planners[name](args.inputs, args.attrs ?? {}) : null;
-    if (plan === null || plan.multiplyAdds < (s.minMultiplyAdds ?? DEFAULT_MIN_MULTIPLY_ADDS[name])) {
-      if (fallback === undefined) throw new Error(`${name} (wasm): no kernel to fall back to`);
-      s.stats.wasm++;
-      return fallback.kernelFunc(args);
-    }
+    if (plan === null || plan.multiplyAdds < (s.minMultiplyAdds ?? DEFAULT_MIN_MULTIPLY_ADDS[name])) return onWasm(args);
     let session = s.sessions.get(plan.key);
     if (session === undefined) {
-      // Waking a pool thread costs tens of µs: small calls run on the calling thread alone.
-      session = s.runtime.session(plan.build(), plan.multiplyAdds >= PARALLEL_MULTIPLY_ADDS ? s.threads : 1);
+      try {
+        // Waking a pool thread costs tens of µs: small calls run on the calling thread alone.
+        session = s.runtime.session(plan.build(), plan.multiplyAdds >= PARALLEL_MULTIPLY_ADDS ? s.threads : 1);
+      } catch {
+        session = null; // a shape onnxruntime does not take: wasm's kernel, now and for later calls
+      }
       s.sessions.set(plan.key, session);
     }
+    if (session === null) return onWasm(args);
     const be = args.backend as unknown as WasmHeapBackend;
     // Allocate first: a growing wasm heap would detach views taken before.
     const out = be.makeOutput(plan.y, 'float32');
@@ -232,19 +239,24 @@ function kernel(name: KernelName, s: State): KernelFunc {
     plan.inputs.forEach((t, i) => {
       feeds[names[i] as string] = s.runtime.tensor(view(t), t.shape);
     });
-    const result = session.run(feeds, { y: s.runtime.tensor(view(out), plan.y) });
-    const y = result['y'];
-    const target = view(out);
-    // onnxruntime writes into the pre-allocated output; copy only if it made its own.
-    if (y !== undefined && y.data.buffer !== target.buffer) target.set(y.data);
+    try {
+      const y = session.run(feeds, { y: s.runtime.tensor(view(out), plan.y) })['y'];
+      const target = view(out);
+      // onnxruntime writes into the pre-allocated output; copy only if it made its own.
+      if (y !== undefined && y.data.buffer !== target.buffer) target.set(y.data);
+    } catch (error) {
+      be.disposeData(out.dataId);
+      throw new Error(`${name} on onnxruntime (${plan.key}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
     s.stats.onnxruntime++;
     return out;
   };
 }
 
 /**
- * Runs the wasm backend's large convolutions (Conv2D and both its gradients, NHWC, float32)
- * and batched matrix products (batch > 1) on onnxruntime-node's multi-threaded CPU kernels.
+ * Runs the wasm backend's large convolutions (Conv2D and both its gradients, NHWC, float32),
+ * batched matrix products (batch > 1) and fused ensemble forward passes (`DmganGroupedMlp`)
+ * on onnxruntime-node's CPU kernels.
  * onnxruntime-node is an optional peer: when it cannot load, nothing changes and the reason is
  * returned.
  *
@@ -260,6 +272,10 @@ export function useOnnxRuntimeKernels(options: OnnxRuntimeKernelOptions = {}): {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`useOnnxRuntimeKernels: threads must be a positive integer (got ${threads})`);
   if (minMultiplyAdds !== undefined && !(minMultiplyAdds >= 0)) throw new Error(`useOnnxRuntimeKernels: minMultiplyAdds must be ≥ 0 (got ${minMultiplyAdds})`);
   if (state !== undefined) {
+    if (state.threads !== threads) {
+      for (const session of state.sessions.values()) session?.dispose();
+      state.sessions.clear();
+    }
     state.threads = threads;
     state.minMultiplyAdds = minMultiplyAdds;
     return { active: true };
@@ -294,6 +310,6 @@ export function stopOnnxRuntimeKernels(): void {
     const previous = state.replaced.get(name);
     if (previous !== undefined) tf.registerKernel(previous);
   }
-  for (const session of state.sessions.values()) session.dispose();
+  for (const session of state.sessions.values()) session?.dispose();
   state = undefined;
 }
