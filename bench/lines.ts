@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../src/core/random.js';
 import { sampleLineData } from '../src/experiments/lines/data.js';
 import { buildLinesModel, type LineModelName } from '../src/experiments/lines/models.js';
-import { soakTraining, type SoakSample, type Workload } from './measure.js';
+import { measureTraining, soakTraining, type Measurement, type Schedule, type SoakSample } from './measure.js';
 
 /** One configuration of the `lines` workload. */
 export interface LinesVariant {
@@ -35,11 +35,16 @@ export function linesVariants(): LinesVariant[] {
   return v;
 }
 
-/** Builds the variant's model and its balanced-segment batches. */
-export function prepareLines(variant: LinesVariant): Workload {
+/** Builds the variant's model and times it. */
+export function measureLines(variant: LinesVariant, schedule: Schedule): Measurement {
   const core = buildLinesModel(variant.model, { generators: variant.generators, routing: variant.routing, seed: 0, closedFormGradients: variant.closedForm ?? true });
   const rng = new Random('bench-data');
-  return { core, nextBatch: () => tf.tensor2d(sampleLineData('balanced', variant.batch, rng).points, [variant.batch, 2]) };
+  const batch = () => tf.tensor2d(sampleLineData('balanced', variant.batch, rng).points, [variant.batch, 2]);
+  try {
+    return measureTraining(core, batch, schedule);
+  } finally {
+    core.dispose();
+  }
 }
 
 /** Tensor count, bytes and RSS of the default configuration over a long run. */

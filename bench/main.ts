@@ -4,9 +4,9 @@ import { Command } from 'commander';
 import { initEngine } from '../src/engine/index.js';
 import { applyKernelChoice, KERNEL_CHOICES, type KernelChoice } from '../adapters/onnxruntime/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
-import { LINES_DEFAULT, linesVariants, prepareLines, soakLines, type LinesVariant } from './lines.js';
-import { measureInterleaved, type Measurement, type Schedule, type SoakSample } from './measure.js';
-import { MNIST_DEFAULT, mnistVariants, prepareMnist, type MnistVariant } from './mnist.js';
+import { LINES_DEFAULT, linesVariants, measureLines, soakLines, type LinesVariant } from './lines.js';
+import type { Measurement, Schedule, SoakSample } from './measure.js';
+import { MNIST_DEFAULT, measureMnist, mnistVariants, type MnistVariant } from './mnist.js';
 import { linePlotSvg } from './plot.js';
 import { formatOnnx, measureOnnx } from './onnx.js';
 
@@ -98,23 +98,11 @@ for (const backend of backends) {
   const kernels = placeKernels(opts.kernels);
   const all = opts.variants === 'all' && backend === backends[0];
   const variants: Array<LinesVariant | MnistVariant> = mnist ? (all ? mnistVariants() : [MNIST_DEFAULT]) : all ? linesVariants() : [LINES_DEFAULT];
-  // Variants on the same kernels run interleaved (see measureInterleaved); the groups run one after the other.
-  const results = new Map<LinesVariant | MnistVariant, Measurement>();
-  for (const ownKernels of [false, true]) {
-    const group = variants.filter((v) => ('wasmKernels' in v && v.wasmKernels === true) === ownKernels);
-    if (group.length === 0) continue;
-    if (ownKernels) placeKernels('wasm');
-    const workloads = group.map((v) => ('routing' in v ? prepareLines(v) : prepareMnist(v)));
-    try {
-      measureInterleaved(workloads, schedule).forEach((m, i) => results.set(group[i] as LinesVariant | MnistVariant, m));
-    } finally {
-      for (const w of workloads) w.core.dispose();
-    }
-    if (ownKernels) placeKernels(opts.kernels);
-  }
   for (const variant of variants) {
     const ownKernels = 'wasmKernels' in variant && variant.wasmKernels === true;
-    const result = results.get(variant) as Measurement;
+    if (ownKernels) placeKernels('wasm');
+    const result = 'routing' in variant ? measureLines(variant, schedule) : measureMnist(variant, schedule);
+    if (ownKernels) placeKernels(opts.kernels);
     rows.push({ workload: opts.workload, backend, kernels: ownKernels ? backend : kernels, variant: variant.name, config: variant, result });
     process.stdout.write(
       `${opts.workload.padEnd(6)} ${backend.padEnd(5)} ${variant.name.padEnd(42)} ${result.ms_per_iteration.toFixed(3).padStart(8)} ms/it ` +

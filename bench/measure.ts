@@ -29,54 +29,37 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** A model ready to train and its batches, as {@link measureInterleaved} takes them. */
-export interface Workload {
-  core: DmganCore;
-  nextBatch: () => tf.Tensor;
-}
-
 /**
- * Times several workloads side by side: after each one's warm-up, repeat r of every workload
- * runs before repeat r + 1 of any, so a drift in machine load hits all of them alike and their
- * ratios stay meaningful. Tensor counts are taken around each workload's own timed blocks.
+ * Times `core.step` with real batches from `nextBatch`, reading no losses (as a training loop
+ * does between log points). Tensor counts are taken after the warm-up and after the last repeat:
+ * equal counts mean the step frees everything it makes.
  */
-export function measureInterleaved(workloads: readonly Workload[], schedule: Schedule): Measurement[] {
-  const step = (w: Workload) => {
-    const real = w.nextBatch();
-    w.core.step(real, false);
+export function measureTraining(core: DmganCore, nextBatch: () => tf.Tensor, schedule: Schedule): Measurement {
+  const step = () => {
+    const real = nextBatch();
+    core.step(real, false);
     real.dispose();
   };
-  for (const w of workloads) for (let i = 0; i < schedule.warmup; i++) step(w);
-  const repeats = workloads.map(() => [] as number[]);
-  const first = workloads.map(() => tf.memory());
-  const growth = workloads.map(() => ({ tensors: 0, bytes: 0 }));
+  for (let i = 0; i < schedule.warmup; i++) step();
+  const before = tf.memory();
+  const repeats: number[] = [];
   for (let r = 0; r < schedule.repeats; r++) {
-    workloads.forEach((w, k) => {
-      const before = tf.memory();
-      const t0 = performance.now();
-      for (let i = 0; i < schedule.iterations; i++) step(w);
-      (repeats[k] as number[]).push((performance.now() - t0) / schedule.iterations);
-      const after = tf.memory();
-      const g = growth[k] as { tensors: number; bytes: number };
-      g.tensors += after.numTensors - before.numTensors;
-      g.bytes += after.numBytes - before.numBytes;
-    });
+    const t0 = performance.now();
+    for (let i = 0; i < schedule.iterations; i++) step();
+    repeats.push((performance.now() - t0) / schedule.iterations);
   }
-  return workloads.map((_, k) => {
-    const ms = median(repeats[k] as number[]);
-    const start = first[k] as tf.MemoryInfo;
-    const g = growth[k] as { tensors: number; bytes: number };
-    return {
-      ms_per_iteration: ms,
-      iterations_per_s: 1000 / ms,
-      repeats_ms: repeats[k] as number[],
-      peak_rss_mib: process.resourceUsage().maxRSS / 1024,
-      tensors_before: start.numTensors,
-      tensors_after: start.numTensors + g.tensors,
-      bytes_before: start.numBytes,
-      bytes_after: start.numBytes + g.bytes,
-    };
-  });
+  const after = tf.memory();
+  const ms = median(repeats);
+  return {
+    ms_per_iteration: ms,
+    iterations_per_s: 1000 / ms,
+    repeats_ms: repeats,
+    peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+    tensors_before: before.numTensors,
+    tensors_after: after.numTensors,
+    bytes_before: before.numBytes,
+    bytes_after: after.numBytes,
+  };
 }
 
 /** One point of a soak run. */

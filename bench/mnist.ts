@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../src/core/random.js';
 import { buildMnistModel, type MnistModelName } from '../src/experiments/mnist/models.js';
-import type { Workload } from './measure.js';
+import { measureTraining, type Measurement, type Schedule } from './measure.js';
 
 /** One configuration of the `mnist` workload (DESIGN.md: 20 generators, batch 64). */
 export interface MnistVariant {
@@ -25,10 +25,14 @@ export function mnistVariants(): MnistVariant[] {
   ];
 }
 
-/** Builds the variant's model and batches of random images in [-1, 1] (content does not change the cost). */
-export function prepareMnist(variant: MnistVariant): Workload {
+/** Builds the variant's model and times it on random images in [-1, 1] (content does not change the cost). */
+export function measureMnist(variant: MnistVariant, schedule: Schedule): Measurement {
   const core = buildMnistModel(variant.model, { generators: variant.generators, seed: 0 });
   const rng = new Random('bench-mnist');
-  return { core, nextBatch: () => tf.tensor4d(rng.uniformArray(variant.batch * 784, -1, 1), [variant.batch, 28, 28, 1]) };
+  const batch = () => tf.tensor4d(rng.uniformArray(variant.batch * 784, -1, 1), [variant.batch, 28, 28, 1]);
+  try {
+    return measureTraining(core, batch, schedule);
+  } finally {
+    core.dispose();
+  }
 }
-
