@@ -31,6 +31,8 @@ describe('dmgan train mnist / images (tiny budgets)', () => {
     expect(metrics['iterations']).toBe(6);
     for (const k of ['inter_mode_jsd', 'intra_mode_msd', 'sample_quality', 'fid', 'ms_per_iteration']) expect(typeof metrics[k]).toBe('number');
     expect(metrics['classifier_test_accuracy'] as number).toBeGreaterThanOrEqual(0.99);
+    // --kernels auto with onnxruntime-node installed (a dev dependency): recorded with the results.
+    expect(metrics['engine']).toMatch(/^wasm, heavy kernels on onnxruntime/);
     expect((metrics['per_generator'] as unknown[]).length).toBe(3);
     const files = await readdir(out);
     expect(files).toEqual(expect.arrayContaining(['index.html', 'metrics.json', 'metrics.jsonl', 'samples.png', 'generator-0.png', 'generator-2.png']));
