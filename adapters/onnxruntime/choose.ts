@@ -21,7 +21,7 @@ export function applyKernelChoice(choice: KernelChoice, options: OnnxRuntimeKern
     return backend;
   }
   const result = useOnnxRuntimeKernels(options);
-  if (result.active) return `onnxruntime (${options.threads ?? 'all'} threads)`.replace('(all threads)', '(all cores)');
+  if (result.active) return `onnxruntime (${options.threads === undefined ? 'all cores' : `${options.threads} threads`})`;
   if (choice === 'onnxruntime') throw new Error(result.reason);
   return `wasm (${result.reason})`;
 }
