@@ -34,6 +34,12 @@ const DEFAULT_MIN_MULTIPLY_ADDS: Record<KernelName, number> = {
   DmganGroupedMlp: 50_000,
 };
 
+/**
+ * Sessions kept (least recently used dropped first). A training run needs a handful of shapes,
+ * but evaluation batches follow the prior, so over a long run new shapes keep coming.
+ */
+const MAX_SESSIONS = 64;
+
 /** Calls smaller than this run single-threaded (measured: a fused 20-generator line forward takes 60 µs on one thread, 86 on two). */
 const PARALLEL_MULTIPLY_ADDS = 5_000_000;
 
@@ -220,15 +226,22 @@ function kernel(name: KernelName, s: State): KernelFunc {
     const plan = Object.values(args.inputs).every((t) => t?.dtype === 'float32') ? planners[name](args.inputs, args.attrs ?? {}) : null;
     if (plan === null || plan.multiplyAdds < (s.minMultiplyAdds ?? DEFAULT_MIN_MULTIPLY_ADDS[name])) return onWasm(args);
     let session = s.sessions.get(plan.key);
-    if (session === undefined) {
+    if (session !== undefined) {
+      s.sessions.delete(plan.key); // re-inserted below: Map order is recency order
+    } else {
       try {
         // Waking a pool thread costs tens of µs: small calls run on the calling thread alone.
         session = s.runtime.session(plan.build(), plan.multiplyAdds >= PARALLEL_MULTIPLY_ADDS ? s.threads : 1);
       } catch {
         session = null; // a shape onnxruntime does not take: wasm's kernel, now and for later calls
       }
-      s.sessions.set(plan.key, session);
+      for (const [key, old] of s.sessions) {
+        if (s.sessions.size < MAX_SESSIONS) break;
+        old?.dispose();
+        s.sessions.delete(key);
+      }
     }
+    s.sessions.set(plan.key, session);
     if (session === null) return onWasm(args);
     const be = args.backend as unknown as WasmHeapBackend;
     // Allocate first: a growing wasm heap would detach views taken before.
@@ -298,8 +311,8 @@ export function useOnnxRuntimeKernels(options: OnnxRuntimeKernelOptions = {}): {
 }
 
 /** Whether {@link useOnnxRuntimeKernels} is in effect, and where the calls went so far. */
-export function onnxRuntimeKernels(): ({ active: true; threads: number } & OnnxRuntimeKernelStats) | { active: false } {
-  return state === undefined ? { active: false } : { active: true, threads: state.threads, ...state.stats };
+export function onnxRuntimeKernels(): ({ active: true; threads: number; sessions: number } & OnnxRuntimeKernelStats) | { active: false } {
+  return state === undefined ? { active: false } : { active: true, threads: state.threads, sessions: state.sessions.size, ...state.stats };
 }
 
 /** Puts back the wasm kernels {@link useOnnxRuntimeKernels} replaced and frees its sessions. */

@@ -168,6 +168,16 @@ describe('batched matrix products on onnxruntime (wasm backend)', () => {
     expect(tf.engine().backend.numDataIds()).toBe(dataIds);
   });
 
+  it('keeps at most 64 sessions however many shapes come (least recently used dropped)', async () => {
+    await initEngine('wasm');
+    useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
+    for (let batch = 2; batch < 80; batch++) tf.tidy(() => tf.matMul(tf.ones([batch, 2, 3]), tf.ones([batch, 3, 2])).dataSync());
+    const after = onnxRuntimeKernels();
+    if (!after.active) throw new Error('onnxruntime kernels not active');
+    expect(after.sessions).toBeLessThanOrEqual(64);
+    expect(after.sessions).toBeGreaterThan(32);
+  });
+
   it('leaves plain (batch 1) products to wasm\'s XNNPACK path', async () => {
     await initEngine('wasm');
     useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
