@@ -6,13 +6,14 @@ import { installLeanClone } from './leanClone.js';
 import { registerConv2dBackpropFilterWasm } from './kernels/conv2dBackpropFilterWasm.js';
 import { registerConv2dBackpropInputWasm } from './kernels/conv2dBackpropInputWasm.js';
 import { registerGroupedMlp } from './kernels/groupedMlp.js';
+import { registerLeakyReluWasm } from './kernels/leakyReluWasm.js';
 import { registerUnsortedSegmentSumWasm } from './kernels/unsortedSegmentSumWasm.js';
 
 /**
  * Makes the tfjs engine fit for WGAN-GP: all gradients registered, second-order-correct
  * activation and comparison gradients, the wasm kernels `Conv2DBackpropFilter`,
  * `UnsortedSegmentSum` (gather's gradient), a phase-split `Conv2DBackpropInput` and the
- * grouped-MLP forward kernel, and the engine's clone without an Identity kernel.
+ * grouped-MLP forward kernel, a faster wasm LeakyRelu, and the engine's clone without an Identity kernel.
  * Idempotent and cheap; call it before building losses that need second-order gradients.
  */
 export function registerEngineFixes(): void {
@@ -20,6 +21,7 @@ export function registerEngineFixes(): void {
   registerConv2dBackpropFilterWasm();
   registerConv2dBackpropInputWasm();
   registerGroupedMlp();
+  registerLeakyReluWasm();
   registerUnsortedSegmentSumWasm();
   installLeanClone();
 }
