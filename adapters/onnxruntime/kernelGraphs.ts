@@ -1,5 +1,6 @@
 import { attr, ElemType, GraphBuilder, valueInfo } from '../onnx/export/builder.js';
 import { encodeModel, type ModelProto } from '../onnx/proto.js';
+import { GROUPED_MLP_ACTIVATIONS } from '../../src/engine/kernels/groupedMlp.js';
 
 /**
  * One-node ONNX models for the tfjs kernels dmgan runs on onnxruntime: the three convolution
@@ -106,18 +107,6 @@ export function batchMatMulModel(a: readonly number[], bShape: readonly number[]
   return model(b, a, bShape, y);
 }
 
-/** ONNX operator of each activation the grouped MLP kernel knows (`linear`: none). */
-const ONNX_ACTIVATIONS: Record<string, string | null> = {
-  relu: 'Relu',
-  leakyRelu: 'LeakyRelu',
-  elu: 'Elu',
-  selu: 'Selu',
-  tanh: 'Tanh',
-  sigmoid: 'Sigmoid',
-  softplus: 'Softplus',
-  linear: null,
-};
-
 /**
  * y = n stacked MLPs on a padded batch: inputs i0 = x [n, rows, d0], then per layer l the
  * kernel [n, d_l, d_l+1] and bias [n, 1, d_l+1]; hidden layers use `activation`, the last
@@ -132,8 +121,10 @@ export function groupedMlpModel(shapes: readonly Shape[], y: Shape, activation: 
   for (let l = 0; l < layers; l++) {
     const last = l === layers - 1;
     const product = b.op('MatMul', [h, inputs[1 + 2 * l] as string]);
-    const act = ONNX_ACTIVATIONS[last ? outputActivation : activation];
-    if (act === undefined) throw new Error(`groupedMlpModel: unknown activation ${last ? outputActivation : activation}`);
+    // The tfjs kernel names of these activations are also their ONNX operator names.
+    const name = last ? outputActivation : activation;
+    const act = (GROUPED_MLP_ACTIVATIONS as Record<string, string | null>)[name];
+    if (act === undefined) throw new Error(`groupedMlpModel: unknown activation ${name}`);
     h = b.op('Add', [product, inputs[2 + 2 * l] as string], [], last && act === null ? 'y' : undefined);
     if (act !== null) h = b.op(act, [h], act === 'LeakyRelu' ? [attr.float('alpha', alpha)] : [], last ? 'y' : undefined);
   }

@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Conv2DBackpropInputAttrs, KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { runKernel, view, type ComposingBackend } from './runKernel.js';
+import type { Conv2DBackpropInputAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { replacementKernel, runKernel, view, type ComposingBackend } from './runKernel.js';
 import { phaseAxes, phaseSelection, type PhaseAxis } from './transposedConvPhases.js';
 
 const BACKEND = 'wasm';
 
-/** tfjs' own kernel (a plain loop), kept for NCHW data; set up on first use. */
-let original: KernelConfig | undefined;
-let originalReady = false;
 
 /** dy rows/columns of one phase's correlation window, zero-padded where they leave dy. */
 function phaseWindow(be: ComposingBackend, dy: TensorInfo, rows: PhaseAxis, cols: PhaseAxis, temps: TensorInfo[]): TensorInfo {
@@ -40,13 +37,7 @@ const conv2dBackpropInput: KernelFunc = (args) => {
   const filter = inputs['filter'];
   if (dy === undefined || filter === undefined) throw new Error('Conv2DBackpropInput: needs dy and filter');
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
-  if (dataFormat === 'NCHW') {
-    if (original === undefined) throw new Error('Conv2DBackpropInput (wasm): NCHW needs tfjs\' own kernel, which is missing');
-    // The backend runs setup functions of the kernels registered when it starts: not of this one.
-    if (!originalReady) void original.setupFunc?.(backend);
-    originalReady = true;
-    return original.kernelFunc(args);
-  }
+  if (dataFormat === 'NCHW') return replacement.callOriginal(args, 'NCHW data'); // tfjs' plain loop
   const be = backend as unknown as ComposingBackend & KernelBackend;
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const { batchSize: b, inHeight: h, inWidth: w, inChannels: i, outChannels: o, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
@@ -111,12 +102,10 @@ const conv2dBackpropInput: KernelFunc = (args) => {
   }
 };
 
+const replacement = replacementKernel(BACKEND, 'Conv2DBackpropInput', conv2dBackpropInput);
+
 /** Kernel config replacing tfjs 4.22's wasm `Conv2DBackpropInput` for NHWC data. */
-export const conv2dBackpropInputWasmConfig: KernelConfig = {
-  kernelName: 'Conv2DBackpropInput',
-  backendName: BACKEND,
-  kernelFunc: conv2dBackpropInput,
-};
+export const conv2dBackpropInputWasmConfig = replacement.config;
 
 /**
  * Puts {@link conv2dBackpropInputWasmConfig} in place of the wasm backend's own kernel (kept
@@ -124,14 +113,5 @@ export const conv2dBackpropInputWasmConfig: KernelConfig = {
  * @returns true when this call registered it.
  */
 export function registerConv2dBackpropInputWasm(): boolean {
-  // Once replaced, leave the slot alone: it may hold a kernel that wraps this one (onnxruntime).
-  if (original !== undefined) return false;
-  const current = tf.getKernel('Conv2DBackpropInput', BACKEND);
-  if (current?.kernelFunc === conv2dBackpropInput) return false;
-  if (current !== undefined) {
-    original = current;
-    tf.unregisterKernel('Conv2DBackpropInput', BACKEND);
-  }
-  tf.registerKernel(conv2dBackpropInputWasmConfig);
-  return true;
+  return replacement.register();
 }

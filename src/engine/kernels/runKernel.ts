@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DataId, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataId, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The part of a tfjs backend that kernels composed of other kernels rely on. */
 export interface ComposingBackend {
@@ -22,4 +22,47 @@ export function runKernel(backendName: string, name: string, backend: ComposingB
 /** The same data read with another shape of the same size (no kernel, no copy). */
 export function view(t: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: t.dataId, shape, dtype: t.dtype };
+}
+
+/** A project kernel put in place of a backend's own, which stays callable for the cases it leaves. */
+export interface ReplacementKernel {
+  readonly config: KernelConfig;
+  /** Registers {@link config} in place of the current kernel, once per process. @returns true when this call did. */
+  register(): boolean;
+  /** Runs the replaced kernel (`why`: what made the replacement hand over, for the error when there is none). */
+  callOriginal(args: Parameters<KernelFunc>[0], why: string): ReturnType<KernelFunc>;
+}
+
+/**
+ * Wraps `kernelFunc` as the replacement of `kernelName` on `backendName`. Once registered the
+ * slot is left alone (it may by then hold a kernel that wraps this one, e.g. onnxruntime's). The
+ * replaced kernel's setup runs on its first use: a backend sets up only the kernels registered
+ * when it starts.
+ */
+export function replacementKernel(backendName: string, kernelName: string, kernelFunc: KernelFunc): ReplacementKernel {
+  const config: KernelConfig = { kernelName, backendName, kernelFunc };
+  let original: KernelConfig | undefined;
+  let registered = false;
+  let originalReady = false;
+  return {
+    config,
+    register() {
+      if (registered) return false;
+      registered = true;
+      const current = tf.getKernel(kernelName, backendName);
+      if (current?.kernelFunc === kernelFunc) return false;
+      if (current !== undefined) {
+        original = current;
+        tf.unregisterKernel(kernelName, backendName);
+      }
+      tf.registerKernel(config);
+      return true;
+    },
+    callOriginal(args, why) {
+      if (original === undefined) throw new Error(`${kernelName} (${backendName}): ${why} needs tfjs' own kernel, which is missing`);
+      if (!originalReady) void original.setupFunc?.(args.backend);
+      originalReady = true;
+      return original.kernelFunc(args);
+    },
+  };
 }

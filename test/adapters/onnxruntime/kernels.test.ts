@@ -5,6 +5,7 @@ import { loadOrtRuntime } from '../../../adapters/onnxruntime/binding.js';
 import { initEngine } from '../../../src/engine/backend.js';
 import { conv2dBackpropInputWasmConfig } from '../../../src/engine/kernels/conv2dBackpropInputWasm.js';
 import { seeded } from '../../src/engine/helpers/hostMlp.js';
+import { relDiff } from '../../src/engine/helpers/compare.js';
 import { GROUPED_MLP_ACTIVATIONS, groupedMlpForward, type GroupedMlpActivation } from '../../../src/engine/kernels/groupedMlp.js';
 
 interface Case {
@@ -56,16 +57,6 @@ function results(c: Case, seed: number): Float32Array[] {
     const gp = tf.grad((k: tf.Tensor) => tf.sum(tf.square(tf.grad((a: tf.Tensor) => f(a, k))(x))))(w);
     return [forward, gx.dataSync() as Float32Array, gw.dataSync() as Float32Array, gp.dataSync() as Float32Array];
   });
-}
-
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let mag = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    mag = Math.max(mag, Math.abs(b[i]!));
-  }
-  return diff / Math.max(mag, 1e-6);
 }
 
 const report: string[] = [];

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../../src/engine/backend.js';
 import { conv2dBackpropFilterWasmConfig, registerConv2dBackpropFilterWasm } from '../../../src/engine/kernels/conv2dBackpropFilterWasm.js';
 import { seeded } from './helpers/hostMlp.js';
+import { relDiff } from './helpers/compare.js';
 
 interface Case {
   n: number;
@@ -80,16 +81,6 @@ function gradResult(c: Case, seed: number): Float32Array {
     const g = tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt, wt as tf.Tensor4D, c.stride, c.pad, 'NHWC', 1, c.dimRoundingMode), r)))(weights);
     return g.dataSync() as Float32Array;
   });
-}
-
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let mag = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    mag = Math.max(mag, Math.abs(b[i]!));
-  }
-  return diff / Math.max(mag, 1e-6);
 }
 
 const report: string[] = [];

@@ -4,6 +4,7 @@ import { initEngine } from '../../../src/engine/backend.js';
 import { conv2dBackpropInputWasmConfig, registerConv2dBackpropInputWasm } from '../../../src/engine/kernels/conv2dBackpropInputWasm.js';
 import { phaseAxes, phaseSelection } from '../../../src/engine/kernels/transposedConvPhases.js';
 import { seeded } from './helpers/hostMlp.js';
+import { relDiff } from './helpers/compare.js';
 
 interface Case {
   n: number;
@@ -74,16 +75,6 @@ function penaltyGradient(c: Case, seed: number): Float32Array {
     const g = tf.grad((k: tf.Tensor) => tf.sum(tf.square(tf.grad((a: tf.Tensor) => f(a, k))(xt))))(tf.tensor4d(w, [c.fh, c.fw, c.cIn, c.cOut]));
     return g.dataSync() as Float32Array;
   });
-}
-
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let mag = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    mag = Math.max(mag, Math.abs(b[i]!));
-  }
-  return diff / Math.max(mag, 1e-6);
 }
 
 const report: string[] = [];
