@@ -70,7 +70,7 @@ export async function trainImagesCommand(raw: Record<string, unknown>, command: 
     log: (line) => progress.log(line),
   });
   progress.log(`dmgan: training ${o.model} on ${folder.count} images from ${o.data} (${folder.skipped.length} skipped) for ${o.iterations} iterations (backend ${backend}, out ${out})`);
-  const record = (r: ImageEvalRecord<null>) => ({ iteration: r.iteration, elapsed_s: r.elapsed_s, prior: r.prior });
+  const record = (r: ImageEvalRecord<null>) => ({ iteration: r.iteration, elapsed_s: r.elapsed_s, prior: r.prior, ...(r.empirical_prior ? { empirical_prior: r.empirical_prior } : {}) });
   const log = new HistoryLog(join(out, 'metrics.jsonl'), (resumeFrom?.loop.history ?? []).map(record));
   let result: ImageRunResult<null>;
   try {
@@ -122,13 +122,15 @@ export async function trainImagesCommand(raw: Record<string, unknown>, command: 
     engine: backend,
     command,
     prior: result.final.prior,
+    // Q's mean posterior on the training images: what the learned prior's cross-entropy pulls it towards.
+    empirical_prior: result.final.empirical_prior ?? null,
   };
   await writeJsonAtomic(join(out, 'metrics.json'), metrics);
   await writeImageReport(out, {
     title: `dmgan · images (${o.data}) · ${o.model} · ${result.iterations} iterations`,
     notes: [`command: ${command}`, 'no class labels: the report shows samples per generator and the prior, not the MNIST classifier metrics'],
     metrics: Object.fromEntries(Object.entries(metrics).filter(([k]) => k !== 'skipped')),
-    history: result.history.map((r) => ({ iteration: r.iteration, elapsed_s: Number(r.elapsed_s.toFixed(1)), prior: r.prior })),
+    history: result.history.map((r) => ({ ...record(r), elapsed_s: Number(r.elapsed_s.toFixed(1)) })),
     grids: result.grids,
     shape: result.shape,
   });

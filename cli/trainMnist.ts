@@ -93,6 +93,7 @@ function flatRecord(r: ImageEvalRecord<MnistMetrics | null>): Record<string, unk
         }
       : {}),
     prior: r.prior,
+    ...(r.empirical_prior ? { empirical_prior: r.empirical_prior } : {}),
   };
 }
 
@@ -235,6 +236,7 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
   }
   const manifest = holder.loaded?.manifest ?? null;
   const m = result.final.metrics as MnistMetrics;
+  const empirical = result.final.empirical_prior ?? null;
   const metrics = {
     experiment: 'mnist',
     model: o.model,
@@ -260,10 +262,12 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
     classifier_test_accuracy: manifest?.test_accuracy ?? null,
     command,
     prior: m.prior,
+    // Q's mean posterior on training images: what the learned prior's cross-entropy pulls it towards.
+    empirical_prior: empirical,
     class_histogram: m.class_histogram,
     real_class_histogram: m.real_class_histogram,
     msd_by_class: m.msd_by_class,
-    per_generator: m.per_generator,
+    per_generator: m.per_generator.map((g) => ({ ...g, empirical_prior: empirical?.[g.generator] ?? null })),
   };
   await writeJsonAtomic(join(out, 'metrics.json'), metrics);
   await writeImageReport(out, {
@@ -273,7 +277,7 @@ export async function trainMnistCommand(raw: Record<string, unknown>, command: s
     history: result.history.map(flatRecord),
     grids: result.grids,
     shape: result.shape,
-    generatorClass: m.per_generator.map((g) => ({ generator: g.generator, prior: g.prior, count: g.count, histogram: g.histogram, quality: g.quality })),
+    generatorClass: m.per_generator.map((g) => ({ generator: g.generator, prior: g.prior, empiricalPrior: empirical?.[g.generator] ?? null, count: g.count, histogram: g.histogram, quality: g.quality })),
   });
   process.stdout.write(
     [

@@ -201,6 +201,25 @@ export class DmganCore {
     return this.#generateWith(count, options.generator, options.training ?? false, rng, rng);
   }
 
+  /**
+   * Q's posteriors Q(c | x) of a batch of samples, [B, n] with rows summing to 1. Nothing is
+   * updated and no random stream is read. By default Q's batch norm uses its moving statistics
+   * (inference mode; they average with decay 0.999 per generator step, so they lag early in
+   * training). With `batchStatistics` it normalises with the batch's own statistics, as the
+   * prior's update reads Q on a batch of real data: averaged over real batches this is the
+   * paper's "empirical prior", the distribution the prior's cross-entropy pulls r(c; ζ) towards.
+   * @returns null for a single generator (no Q head).
+   * @throws InvalidBatchError for a batch the critic cannot take (as {@link step}).
+   */
+  posteriors(x: tf.Tensor, options: { batchStatistics?: boolean } = {}): tf.Tensor2D | null {
+    const qHead = this.qHead;
+    if (!qHead || this.ensemble.size < 2) return null;
+    checkRealBatch(x);
+    const batchStatistics = options.batchStatistics ?? false;
+    // The critic always runs in inference mode: a user's critic may have layers (dropout) that draw randomness when training.
+    return tf.tidy(() => tf.softmax(qHead.apply(this.critic.apply(x, false).features, batchStatistics, false)));
+  }
+
   #generateWith(count: number, generator: number | undefined, training: boolean, latentRng: Random, idsRng: Random): { samples: tf.Tensor; ids: Int32Array } {
     let ids: Int32Array;
     if (generator !== undefined) {

@@ -34,11 +34,19 @@ describe('dmgan train mnist / images (tiny budgets)', () => {
     // --kernels auto with onnxruntime-node installed (a dev dependency): recorded with the results.
     expect(metrics['engine']).toMatch(/^wasm, heavy kernels on onnxruntime/);
     expect((metrics['per_generator'] as unknown[]).length).toBe(3);
+    // Q's mean posterior on real images, overall and per generator: where the learned prior is pulled.
+    const empirical = metrics['empirical_prior'] as number[];
+    expect(empirical).toHaveLength(3);
+    expect(empirical.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect((metrics['per_generator'] as Array<{ empirical_prior: number }>).map((g) => g.empirical_prior)).toEqual(empirical);
     const files = await readdir(out);
     expect(files).toEqual(expect.arrayContaining(['index.html', 'metrics.json', 'metrics.jsonl', 'samples.png', 'generator-0.png', 'generator-2.png']));
-    expect((await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(2);
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect((JSON.parse(lines[1] as string) as { empirical_prior: number[] }).empirical_prior).toEqual(empirical);
     const html = await readFile(join(out, 'index.html'), 'utf8');
     expect(html).toContain('inter_mode_jsd');
+    expect(html).toContain('prior · Q on real · quality');
     expect(html).toContain('generator × class');
   });
 

@@ -49,6 +49,8 @@ export function imageGridPng(images: Float32Array, count: number, shape: GridSha
 export interface GeneratorClassRow {
   readonly generator: number;
   readonly prior: number;
+  /** Q's mean posterior for this generator on real images (the prior's target); null or absent: not measured. */
+  readonly empiricalPrior?: number | null;
   readonly count: number;
   readonly histogram: readonly number[];
   readonly quality: number | null;
@@ -56,7 +58,8 @@ export interface GeneratorClassRow {
 
 /**
  * Generator × class table as an SVG heat map: cell (g, c) is the share of generator g's
- * samples the classifier puts in class c (which digits each generator owns), with the prior.
+ * samples the classifier puts in class c (which digits each generator owns), with the prior
+ * (and, where measured, Q's mean posterior on real images: where the learned prior is pulled).
  */
 export function renderGeneratorClassSvg(rows: readonly GeneratorClassRow[], options: { title?: string } = {}): string {
   const title = options.title ?? 'generator × class (share of each generator’s samples)';
@@ -64,12 +67,13 @@ export function renderGeneratorClassSvg(rows: readonly GeneratorClassRow[], opti
   const cell = 34;
   const left = 70;
   const top = 50;
-  const width = left + classes * cell + 150;
+  const withQ = rows.some((r) => typeof r.empiricalPrior === 'number');
+  const width = left + classes * cell + (withQ ? 210 : 150);
   const height = top + rows.length * 20 + 20;
   let out = svgOpen(width, height, title);
   out += text(left, 18, title, 'font-size="13"');
   for (let c = 0; c < classes; c++) out += text(left + c * cell + cell / 2, top - 8, String(c), 'text-anchor="middle" font-size="11"');
-  out += text(left + classes * cell + 8, top - 8, 'prior · quality', 'font-size="11"');
+  out += text(left + classes * cell + 8, top - 8, withQ ? 'prior · Q on real · quality' : 'prior · quality', 'font-size="11"');
   rows.forEach((r, i) => {
     const y = top + i * 20;
     out += text(left - 6, y + 14, `G${r.generator}`, 'text-anchor="end" font-size="11"');
@@ -80,7 +84,8 @@ export function renderGeneratorClassSvg(rows: readonly GeneratorClassRow[], opti
       if (v >= 0.1) out += text(left + c * cell + cell / 2, y + 14, (v * 100).toFixed(0), `text-anchor="middle" font-size="10" fill="${v > 0.5 ? '#fff' : '#000'}"`);
     }
     const q = r.quality === null ? '–' : r.quality.toFixed(2);
-    out += text(left + classes * cell + 8, y + 14, `${r.prior.toFixed(3)} · ${q} (n=${r.count})`, 'font-size="11"');
+    const qReal = withQ ? ` · ${typeof r.empiricalPrior === 'number' ? r.empiricalPrior.toFixed(3) : '–'}` : '';
+    out += text(left + classes * cell + 8, y + 14, `${r.prior.toFixed(3)}${qReal} · ${q} (n=${r.count})`, 'font-size="11"');
   });
   return `${out}</svg>`;
 }

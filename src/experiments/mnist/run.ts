@@ -37,8 +37,19 @@ export interface ImageRunConfig {
   readonly checkpointEvery?: number;
 }
 
-/** One evaluation record: the evaluator's numbers plus the prior and timing. */
-export type ImageEvalRecord<M> = { readonly iteration: number; readonly prior: number[]; readonly elapsed_s: number; readonly metrics: M | null };
+/**
+ * One evaluation record: the evaluator's numbers plus the prior, Q's view of the real data and
+ * timing. `empirical_prior` is null without a Q head (one generator) and absent from records
+ * written before it existed (older checkpoints' histories).
+ */
+export type ImageEvalRecord<M> = {
+  readonly iteration: number;
+  readonly prior: number[];
+  /** Mean of Q(c | x) over the first `evalSamples` training images (see {@link empiricalPrior}): the target of the learned prior's cross-entropy. */
+  readonly empirical_prior?: number[] | null;
+  readonly elapsed_s: number;
+  readonly metrics: M | null;
+};
 
 /**
  * The loop's own state besides the engine's: with the engine's checkpoint it makes a resumed
@@ -149,6 +160,36 @@ export function sampleImages(core: DmganCore, count: number, rng: Random, shape:
 }
 
 /**
+ * Mean of Q's posteriors over the first `count` images of `data`, read as the prior's update
+ * reads them (batch statistics, batches of `batchSize`): the paper's "empirical prior", what the
+ * learned prior's cross-entropy pulls it towards. A fixed subset and no random stream, so
+ * measuring it changes nothing else in a run.
+ * @returns null when the model has no Q head.
+ */
+export function empiricalPrior(core: DmganCore, data: ImageDataset, count: number, batchSize: number): number[] | null {
+  const n = Math.min(count, data.count);
+  const size = data.shape.height * data.shape.width * data.shape.channels;
+  const sums = new Float64Array(core.prior.n);
+  for (let start = 0; start < n; start += batchSize) {
+    const m = Math.min(batchSize, n - start);
+    const x = tf.tensor4d(data.images.subarray(start * size, (start + m) * size), [m, data.shape.height, data.shape.width, data.shape.channels]);
+    let posteriors: tf.Tensor2D | null;
+    try {
+      posteriors = core.posteriors(x, { batchStatistics: true });
+    } finally {
+      x.dispose();
+    }
+    if (!posteriors) return null;
+    const summed = tf.sum(posteriors, 0);
+    posteriors.dispose();
+    const colSums = summed.dataSync();
+    summed.dispose();
+    colSums.forEach((v, c) => (sums[c] = (sums[c] ?? 0) + v));
+  }
+  return Array.from(sums, (v) => v / n);
+}
+
+/**
  * Trains one image model (DESIGN.md's `mnist` benchmark architecture) on `data` and evaluates
  * it periodically through `hooks.evaluate`. No I/O. Every tensor it makes is disposed.
  *
@@ -233,7 +274,8 @@ export async function runImageExperiment<M>(config: ImageRunConfig, data: ImageD
     const evaluate = async (): Promise<ImageEvalRecord<M>> => {
       const prior = Array.from(core.prior.probabilities());
       const metrics = hooks.evaluate ? await hooks.evaluate(sampleImages(core, c.evalSamples, evalRng, data.shape), prior) : null;
-      const record: ImageEvalRecord<M> = { iteration: done, prior, elapsed_s: (performance.now() - started) / 1000, metrics };
+      const empirical = empiricalPrior(core, data, c.evalSamples, c.batchSize);
+      const record: ImageEvalRecord<M> = { iteration: done, prior, empirical_prior: empirical, elapsed_s: (performance.now() - started) / 1000, metrics };
       history.push(record);
       await hooks.onEvaluate?.(record);
       return record;

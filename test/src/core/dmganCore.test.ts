@@ -157,4 +157,41 @@ describe('DmganCore training schedule (line experiment configuration)', () => {
     tf.dispose([all.samples, one.samples]);
     core.dispose();
   });
+  it("reads Q's posteriors (moving or batch statistics): distributions that name the generator a sample came from; reading them moves nothing", () => {
+    const core = buildLinesModel('dmwgan-pl', { seed: 11 });
+    const twin = buildLinesModel('dmwgan-pl', { seed: 11 });
+    run(core, 600, 9, false);
+    run(twin, 600, 9, false);
+    const qState = (c: DmganCore): number[][] => (c.qHead?.stateVariables ?? []).map((v) => Array.from(v.dataSync()));
+    const stateBefore = qState(core);
+    expect(stateBefore.length).toBeGreaterThan(0);
+    // Mixed batches from the prior, read with batch statistics as Q is trained: it tells the generators apart.
+    const { samples, ids } = core.generate(1000, { rng: new Random(3) });
+    const p = core.posteriors(samples, { batchStatistics: true });
+    const inference = core.posteriors(samples);
+    samples.dispose();
+    if (!p || !inference) throw new Error('a 10-generator model has a Q head');
+    expect(p.shape).toEqual([1000, 10]);
+    const rows = p.arraySync();
+    const inferenceRows = inference.arraySync();
+    tf.dispose([p, inference]);
+    let correct = 0;
+    rows.forEach((row, i) => {
+      for (const r of [row, inferenceRows[i]!]) {
+        expect(Math.min(...r)).toBeGreaterThanOrEqual(0);
+        expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      }
+      if (row.indexOf(Math.max(...row)) === ids[i]) correct += 1;
+    });
+    expect(correct / rows.length).toBeGreaterThan(0.3); // chance: 0.1
+    // Neither Q's moving statistics nor any training stream moved.
+    expect(qState(core)).toEqual(stateBefore);
+    expect(run(core, 12, 4)).toEqual(run(twin, 12, 4));
+    const single = buildLinesModel('wgan-gp', { seed: 1 });
+    const x = tf.zeros([4, 2]);
+    expect(single.posteriors(x)).toBeNull();
+    expect(() => core.posteriors(tf.tensor2d([[NaN, 0]]))).toThrow(/non-finite/);
+    x.dispose();
+    for (const c of [core, twin, single]) c.dispose();
+  }, 60_000);
 });

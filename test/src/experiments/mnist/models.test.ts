@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../../../src/engine/backend.js';
 import { buildMnistModel } from '../../../../src/experiments/mnist/models.js';
-import { runImageExperiment } from '../../../../src/experiments/mnist/run.js';
+import { empiricalPrior, runImageExperiment } from '../../../../src/experiments/mnist/run.js';
 
 describe('mnist models', () => {
   beforeAll(async () => {
@@ -46,8 +46,48 @@ describe('mnist models', () => {
     );
     expect(evaluated).toEqual([3, 6]);
     expect(result.final.metrics).toBe(8);
+    for (const r of result.history) {
+      expect(r.empirical_prior).toHaveLength(2);
+      expect((r.empirical_prior ?? []).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
     expect(result.grids.map((g) => g.length)).toEqual([2 * 784, 2 * 784]);
     expect(result.ms_per_iteration).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+  it("measures the empirical prior as the prior's update reads Q: the same column means on the same real batch", () => {
+    const before = tf.memory().numTensors;
+    const shape = { height: 28, width: 28, channels: 1 };
+    const images = new Float32Array(12 * 784).map((_, i) => Math.sin(i * 0.37) * 0.9);
+    const data = { images, count: 12, shape };
+    const core = buildMnistModel('dmwgan-pl', { generators: 3, seed: 2 });
+    const batch = (from: number): tf.Tensor4D => tf.tensor4d(images.subarray(from * 784, (from + 4) * 784), [4, 28, 28, 1]);
+    for (let i = 0; i < 5; i++) {
+      const x = batch(4 + (i % 2) * 4);
+      core.step(x, false);
+      x.dispose();
+    }
+    expect(core.nextIsGeneratorStep).toBe(true);
+    const measured = empiricalPrior(core, data, 4, 4);
+    let seen: { columnSums: ArrayLike<number>; batchSize: number } | null = null;
+    const update = core.prior.update.bind(core.prior);
+    core.prior.update = (posteriors) => {
+      if ('columnSums' in posteriors) seen = posteriors;
+      return update(posteriors);
+    };
+    const x = batch(0);
+    core.step(x, false);
+    x.dispose();
+    if (!seen || !measured) throw new Error('the generator step updates the learned prior from Q');
+    const { columnSums, batchSize } = seen as { columnSums: ArrayLike<number>; batchSize: number };
+    expect(batchSize).toBe(4);
+    Array.from(columnSums).forEach((s, c) => expect(measured[c]).toBeCloseTo(s / 4, 6));
+    // Averaged over batches of 4 (the last one partial): rows of probabilities, so it sums to 1.
+    const over = empiricalPrior(core, data, 10, 4) ?? [];
+    expect(over.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    const single = buildMnistModel('wgan-gp', { seed: 2 });
+    expect(empiricalPrior(single, data, 4, 4)).toBeNull();
+    single.dispose();
+    core.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });
