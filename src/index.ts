@@ -12,7 +12,7 @@ export { withDMGAN, DMGAN, DmganConfigError, dmganOptionsSchema, resolveOptions,
 export type { DMGANOptions, DMGANSamples, DiscriminatorLike, GanDefinition, GanParts, GeneratorLike, QHeadFactory, ResolvedOptions, TrainStepResult } from './api/index.js';
 
 // The prior on its own.
-export { LearnedPrior } from './core/prior.js';
+export { LearnedPrior, priorEquilibrium } from './core/prior.js';
 export type { LearnedPriorJSON, LearnedPriorOptions, PriorUpdateResult } from './core/prior.js';
 
 // Registration in other trainers.

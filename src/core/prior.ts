@@ -207,6 +207,46 @@ export class LearnedPrior {
   }
 }
 
+/**
+ * Where the learned prior settles for a fixed empirical prior q̄ (Q's mean posterior on real
+ * data) and entropy weight w = λ_H κ^t: the minimiser of the prior's loss
+ * (1/n)·Σ_c −q̄_c log r_c − w·H(r), found by gradient descent on ζ (the loss is the one
+ * {@link LearnedPrior.update} descends; n only scales the cross-entropy, as in the reference).
+ * At w = 0 it is q̄ itself; while w ≫ 1/n it is uniform plus (q̄ − 1/n)/(n·w + 1) to first
+ * order, so the prior can follow Q only once the bonus has decayed below ~1/n. Used to read
+ * a run: compare a measured prior with the equilibrium of its measured q̄ and its w.
+ * @param empirical q̄, n non-negative numbers summing to 1.
+ * @param entropyWeight w ≥ 0.
+ */
+export function priorEquilibrium(empirical: ArrayLike<number>, entropyWeight: number, options: { tolerance?: number; maxSteps?: number } = {}): number[] {
+  const n = empirical.length;
+  const total = Array.from(empirical).reduce((a, b) => a + b, 0);
+  if (n < 1 || Array.from(empirical).some((q) => !(q >= 0)) || Math.abs(total - 1) > 1e-6) {
+    throw new RangeError(`priorEquilibrium: the empirical prior must be ${n} non-negative numbers summing to 1, got sum ${total}`);
+  }
+  if (!(entropyWeight >= 0)) throw new RangeError(`priorEquilibrium: entropyWeight must be ≥ 0, got ${entropyWeight}`);
+  const tolerance = options.tolerance ?? 1e-12;
+  const maxSteps = options.maxSteps ?? 200_000;
+  // Curvature in ζ near the optimum is at most ~(1/n + w)/n per coordinate: a step of half its inverse is stable.
+  const step = (0.5 * n) / (1 / n + entropyWeight);
+  const zeta = new Float64Array(n);
+  let r = softmax(zeta, 1);
+  for (let s = 0; s < maxSteps; s++) {
+    let entropy = 0;
+    for (let c = 0; c < n; c++) if ((r[c] as number) > 0) entropy -= (r[c] as number) * Math.log(r[c] as number);
+    let largest = 0;
+    for (let c = 0; c < n; c++) {
+      const rc = r[c] as number;
+      const g = (rc - (empirical[c] as number)) / n + (rc > 0 ? entropyWeight * rc * (Math.log(rc) + entropy) : 0);
+      zeta[c] = (zeta[c] as number) - step * g;
+      largest = Math.max(largest, Math.abs(g));
+    }
+    r = softmax(zeta, 1);
+    if (largest * step < tolerance) break;
+  }
+  return Array.from(r);
+}
+
 function checkJSON(json: LearnedPriorJSON): void {
   if (json?.format !== 'dmgan.prior/v1') throw new Error(`LearnedPrior: unknown saved format ${String(json?.format)}`);
   if (json.logits.length !== json.n) throw new Error(`LearnedPrior: ${json.logits.length} saved logits for n = ${json.n}`);

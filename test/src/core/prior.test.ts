@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LearnedPrior } from '../../../src/core/prior.js';
+import { LearnedPrior, priorEquilibrium } from '../../../src/core/prior.js';
 import { Random } from '../../../src/core/random.js';
 
 /** L(ζ) straight from PAPER.md, in float64: CE over batch and n, minus λ_H κ^t H(r). */
@@ -132,5 +132,49 @@ describe('LearnedPrior (DMWGAN-PL prior r(c; ζ) = softmax(ζ))', () => {
     expect(() => prior.update({ columnSums: [1, 1], batchSize: 2 })).toThrow(/2 columns, the prior has n = 3/);
     expect(() => new LearnedPrior(0)).toThrow(/n must be an integer ≥ 1, got 0/);
     expect(() => new LearnedPrior(3, { temperature: 0 })).toThrow(/temperature/);
+  });
+  describe('priorEquilibrium: where the prior settles for a fixed empirical prior q̄ and entropy weight w', () => {
+    const qBar = [0.4, 0.3, 0.2, 0.1];
+
+    it('is a stationary point of the PAPER.md loss (central finite differences)', () => {
+      for (const w of [0, 0.05, 0.7, 20]) {
+        const r = priorEquilibrium(qBar, w);
+        const zeta = r.map((p) => Math.log(p));
+        for (let c = 0; c < 4; c++) {
+          const h = 1e-5;
+          const up = zeta.map((z, i) => (i === c ? z + h : z));
+          const down = zeta.map((z, i) => (i === c ? z - h : z));
+          expect(Math.abs((paperLoss(up, [qBar], w) - paperLoss(down, [qBar], w)) / (2 * h))).toBeLessThan(1e-8);
+        }
+      }
+    });
+
+    it('is q̄ itself without the bonus, and uniform + (q̄ − 1/n)/(n·w + 1) while the bonus is large', () => {
+      priorEquilibrium(qBar, 0).forEach((p, c) => expect(p).toBeCloseTo(qBar[c] as number, 8));
+      // At w = 20 the "+ 1" matters by 1.2 % and second-order terms by ≤ 0.5 %.
+      for (const w of [20, 1000]) {
+        const r = priorEquilibrium(qBar, w);
+        r.forEach((p, c) => {
+          const linear = ((qBar[c] as number) - 0.25) / (4 * w + 1);
+          expect(Math.abs(p - 0.25 - linear)).toBeLessThan(0.01 * Math.abs(linear));
+        });
+      }
+    });
+
+    it('is where LearnedPrior\'s Adam steps end up for a constant q̄ and w (entropy decay 1)', () => {
+      for (const w of [0.02, 0.3]) {
+        const prior = new LearnedPrior(4, { entropyWeight: w, entropyDecay: 1 });
+        for (let i = 0; i < 20_000; i++) prior.update({ columnSums: qBar.map((q) => 8 * q), batchSize: 8 });
+        const expected = priorEquilibrium(qBar, w);
+        // Adam (lr 1e-3, β2 = 0.5) keeps ζ jittering by about its learning rate.
+        prior.probabilities().forEach((p, c) => expect(Math.abs(p - (expected[c] as number))).toBeLessThan(2e-3));
+      }
+    });
+
+    it('refuses an empirical prior that is not a distribution, or a negative weight', () => {
+      expect(() => priorEquilibrium([0.5, 0.6], 1)).toThrow(/must be 2 non-negative numbers summing to 1, got sum 1.1/);
+      expect(() => priorEquilibrium([1.5, -0.5], 1)).toThrow(/non-negative/);
+      expect(() => priorEquilibrium([0.5, 0.5], -1)).toThrow(/entropyWeight must be ≥ 0, got -1/);
+    });
   });
 });
