@@ -3,14 +3,17 @@
  * beside where the paper's loss says it should be: at each evaluation with an empirical prior
  * q̄ (Q's mean posterior on real images), the entropy weight w = λ_H κ^t after t generator
  * steps, the equilibrium r*(q̄, w) (`priorEquilibrium`), and the measured prior r. Writes
- * <run>/prior-balance.json and prints a markdown table.
+ * <run>/prior-balance.json, <run>/prior-balance.svg (r − 1/n per generator over iterations;
+ * at the last evaluation r − 1/n against r* − 1/n) and prints a markdown table.
  *
  *   node --import tsx scripts/priorBalance.ts runs/mnist-4800/dmwgan-pl [--threshold 0.01]
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeJsonAtomic } from '../plugins/io/atomicFile.js';
+import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
+import { axes, escapeXml, linearScale, num, paletteColor, svgOpen, text } from '../plugins/report/svg.js';
+import type { Frame } from '../plugins/report/svg.js';
 import { priorEquilibrium } from '../src/core/prior.js';
 
 const { values, positionals } = parseArgs({
@@ -91,3 +94,36 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+
+// Left: each generator's r − 1/n over the evaluations. Right: the last evaluation's measured
+// deviation against the equilibrium's (on the diagonal when the prior is where its loss puts it).
+function renderSvg(): string {
+  const n = rows[0]!.prior.length;
+  const left: Frame = { left: 70, top: 40, width: 380, height: 300 };
+  const right: Frame = { left: 540, top: 40, width: 300, height: 300 };
+  const devs = rows.flatMap((r) => r.prior.map((p) => p - 1 / n));
+  const last = rows[rows.length - 1]!;
+  const lastDev = last.prior.map((p) => p - 1 / n);
+  const eqDev = last.equilibrium.map((p) => p - 1 / n);
+  const span = Math.max(1e-6, ...devs.map(Math.abs), ...eqDev.map(Math.abs)) * 1.1;
+  const x0 = rows[0]!.iteration;
+  const x1 = Math.max(x0 + 1, last.iteration);
+  const sx = linearScale(x0, x1, left.left, left.left + left.width);
+  const sy = linearScale(-span, span, left.top + left.height, left.top);
+  const parts = [svgOpen(880, 400, 'learned prior against its equilibrium'), axes(left, x0, x1, -span, span, 'iteration', 'r − 1/n')];
+  for (let g = 0; g < n; g++) {
+    const d = rows.map((r, i) => `${i === 0 ? 'M' : 'L'}${num(sx(r.iteration))} ${num(sy((r.prior[g] as number) - 1 / n))}`).join('');
+    parts.push(`<path fill="none" stroke="${paletteColor(g)}" stroke-width="1.4" d="${d}"><title>${escapeXml(`g${g}`)}</title></path>`);
+  }
+  parts.push(text(left.left + left.width / 2, 24, 'measured prior − 1/n per generator', 'text-anchor="middle" font-size="13"'));
+  const ex = linearScale(-span, span, right.left, right.left + right.width);
+  const ey = linearScale(-span, span, right.top + right.height, right.top);
+  parts.push(axes(right, -span, span, -span, span, 'equilibrium r* − 1/n', 'measured r − 1/n'));
+  parts.push(`<line x1="${num(ex(-span))}" y1="${num(ey(-span))}" x2="${num(ex(span))}" y2="${num(ey(span))}" stroke="#999" stroke-dasharray="4 3"/>`);
+  for (let g = 0; g < n; g++) {
+    parts.push(`<circle cx="${num(ex(eqDev[g] as number))}" cy="${num(ey(lastDev[g] as number))}" r="4" fill="${paletteColor(g)}"><title>${escapeXml(`g${g}: r − 1/n = ${(lastDev[g] as number).toExponential(2)}, r* − 1/n = ${(eqDev[g] as number).toExponential(2)}`)}</title></circle>`);
+  }
+  parts.push(text(right.left + right.width / 2, 24, `iteration ${last.iteration}, w = ${f(last.entropy_weight)}`, 'text-anchor="middle" font-size="13"'));
+  return `${parts.join('')}</svg>`;
+}
+await writeFileAtomic(join(run, 'prior-balance.svg'), renderSvg());
