@@ -6,7 +6,7 @@
 // all the prior adds.
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { LearnedPrior, initEngine } from '../../src/index.js';
+import { LearnedPrior, initEngine, priorEquilibrium } from '../../src/index.js';
 
 const N = 3;
 const LATENT = 2;
@@ -34,6 +34,8 @@ export async function main(steps = 400, log: (line: string) => void = console.lo
   const classify = (x: tf.Tensor) => tf.add(tf.matMul(x, classifier.w), classifier.b);
   const batch = 32;
   let last = { prior: NaN, classifier: NaN };
+  // The classifier's mean posterior on real data, smoothed over steps (the paper's "empirical prior").
+  const empirical = new Array<number>(N).fill(1 / N);
   for (let step = 0; step < steps; step++) {
     const ids = prior.sample(batch); // PRIOR: which generator makes each sample
     const real = realBatch(batch);
@@ -50,19 +52,24 @@ export async function main(steps = 400, log: (line: string) => void = console.lo
     const cCost = opt.c.minimize(() => tf.losses.softmaxCrossEntropy(onehot, classify(gSum())) as tf.Scalar, true, [classifier.w, classifier.b]);
     const posteriors = tf.tidy(() => tf.softmax(classify(real)).arraySync() as number[][]);
     const update = prior.update(posteriors); // PRIOR: learn r(c) from the classifier on real data
+    for (let c = 0; c < N; c++) empirical[c] = 0.95 * (empirical[c] as number) + (0.05 * posteriors.reduce((s, row) => s + (row[c] as number), 0)) / batch;
     last = { prior: update.loss, classifier: cCost?.dataSync()[0] ?? NaN };
     tf.dispose([real, z, onehot, cCost as tf.Tensor]);
   }
   const probabilities = prior.probabilities(); // PRIOR
   const active = prior.activeGenerators(0.05); // PRIOR
   const saved = JSON.stringify(prior.toJSON()); // PRIOR: serialise
+  // PRIOR: where the loss puts r for this empirical prior and the bonus left (λ_H·κ^t); r follows
+  // it with a lag, since Adam moves ζ by about its learning rate per step.
+  const equilibrium = priorEquilibrium(empirical, prior.entropyWeight());
   const restored = LearnedPrior.fromJSON(JSON.parse(saved));
   log(`prior            [${probabilities.map((p) => p.toFixed(3)).join(', ')}]`);
+  log(`equilibrium      [${equilibrium.map((p) => p.toFixed(3)).join(', ')}]  (classifier on real data [${empirical.map((p) => p.toFixed(3)).join(', ')}], bonus ${prior.entropyWeight().toFixed(3)})`);
   log(`active           ${active.join(', ')}`);
   log(`last losses      prior ${last.prior.toFixed(4)}  classifier ${last.classifier.toFixed(4)}`);
   for (const v of [...generators.flatMap((g) => [g.w, g.b]), critic.w1, critic.w2, classifier.w, classifier.b]) v.dispose();
   for (const o of Object.values(opt)) o.dispose();
-  return { probabilities, active, restored: restored.probabilities(), last };
+  return { probabilities, equilibrium, active, restored: restored.probabilities(), last };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

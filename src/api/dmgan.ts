@@ -94,12 +94,16 @@ export class DMGAN {
     return this.core.generate(count, opts);
   }
 
-  /** Q's posterior over generators for samples `x`: probabilities [B, n] (inference mode). */
-  posterior(x: tf.Tensor): tf.Tensor2D {
+  /**
+   * Q's posterior over generators for samples `x`: probabilities [B, n]. Q's batch norm uses its
+   * moving statistics (inference mode) unless `batchStatistics` asks for the batch's own, as the
+   * prior's update reads real data (see {@link DmganCore.posteriors}).
+   */
+  posterior(x: tf.Tensor, options: { batchStatistics?: boolean } = {}): tf.Tensor2D {
     this.#alive();
-    const q = this.core.qHead;
-    if (!q) throw new DmganConfigError('this DMGAN has no Q head (qWeight 0 with a uniform prior)');
-    return tf.tidy(() => tf.softmax(q.apply(this.core.critic.apply(x, false).features, false)) as tf.Tensor2D);
+    const posteriors = this.core.posteriors(x, options);
+    if (!posteriors) throw new DmganConfigError('this DMGAN has no Q head (qWeight 0 with a uniform prior)');
+    return posteriors;
   }
 
   /** Saves the full training state to `dir` (see `saveCheckpoint`); `DMGAN.load` resumes it. */

@@ -208,12 +208,12 @@ export class DmganCore {
    * training). With `batchStatistics` it normalises with the batch's own statistics, as the
    * prior's update reads Q on a batch of real data: averaged over real batches this is the
    * paper's "empirical prior", the distribution the prior's cross-entropy pulls r(c; ζ) towards.
-   * @returns null for a single generator (no Q head).
+   * @returns null for an engine without a Q head.
    * @throws InvalidBatchError for a batch the critic cannot take (as {@link step}).
    */
   posteriors(x: tf.Tensor, options: { batchStatistics?: boolean } = {}): tf.Tensor2D | null {
     const qHead = this.qHead;
-    if (!qHead || this.ensemble.size < 2) return null;
+    if (!qHead) return null;
     checkRealBatch(x);
     const batchStatistics = options.batchStatistics ?? false;
     // The critic always runs in inference mode: a user's critic may have layers (dropout) that draw randomness when training.

@@ -27,6 +27,8 @@ describe('examples (tiny sizes)', () => {
     expect(r.probabilities).toHaveLength(3);
     expect(r.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
     expect(r.restored).toEqual(r.probabilities);
+    expect(r.equilibrium).toHaveLength(3);
+    expect(r.equilibrium.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
     expect(r.active.length).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before);
   });
