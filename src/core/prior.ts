@@ -116,26 +116,15 @@ export class LearnedPrior {
     const r = softmax(this.#logits, 1);
     // q_c = (1/(B n)) Σ_x Q(c|x); CE = −Σ_c q_c log r_c.
     let crossEntropy = 0;
-    let qTotal = 0;
     const q = new Float64Array(n);
     for (let c = 0; c < n; c++) {
       q[c] = (columnSums[c] ?? 0) / (batchSize * n);
-      qTotal += q[c] as number;
       crossEntropy -= (q[c] as number) * Math.log(r[c] as number);
     }
-    let entropy = 0;
-    for (let c = 0; c < n; c++) entropy -= (r[c] as number) * Math.log(r[c] as number);
+    const entropy = entropyOf(r);
     const weight = this.entropyWeight();
     const loss = crossEntropy - weight * entropy;
-    if (this.#options.mode === 'learned') {
-      // ∂CE/∂ζ_j = r_j Σq − q_j ; ∂H/∂ζ_j = −r_j (log r_j + H).
-      const grad = new Float64Array(n);
-      for (let j = 0; j < n; j++) {
-        const rj = r[j] as number;
-        grad[j] = rj * qTotal - (q[j] as number) + weight * rj * (Math.log(rj) + entropy);
-      }
-      this.#adam.apply(this.#logits, grad);
-    }
+    if (this.#options.mode === 'learned') this.#adam.apply(this.#logits, lossGradient(r, q, weight, entropy));
     this.#updates += 1;
     return { loss, crossEntropy, entropy, entropyWeight: weight };
   }
@@ -231,20 +220,41 @@ export function priorEquilibrium(empirical: ArrayLike<number>, entropyWeight: nu
   const step = (0.5 * n) / (1 / n + entropyWeight);
   const zeta = new Float64Array(n);
   let r = softmax(zeta, 1);
+  // The update's q: the posteriors' mean over the batch and the n entries.
+  const q = Float64Array.from(empirical, (v) => v / n);
   for (let s = 0; s < maxSteps; s++) {
-    let entropy = 0;
-    for (let c = 0; c < n; c++) if ((r[c] as number) > 0) entropy -= (r[c] as number) * Math.log(r[c] as number);
+    const grad = lossGradient(r, q, entropyWeight, entropyOf(r));
     let largest = 0;
     for (let c = 0; c < n; c++) {
-      const rc = r[c] as number;
-      const g = (rc - (empirical[c] as number)) / n + (rc > 0 ? entropyWeight * rc * (Math.log(rc) + entropy) : 0);
-      zeta[c] = (zeta[c] as number) - step * g;
-      largest = Math.max(largest, Math.abs(g));
+      zeta[c] = (zeta[c] as number) - step * (grad[c] as number);
+      largest = Math.max(largest, Math.abs(grad[c] as number));
     }
     r = softmax(zeta, 1);
     if (largest * step < tolerance) break;
   }
   return Array.from(r);
+}
+
+/** H(r) = −Σ r log r (0 log 0 = 0). */
+function entropyOf(r: Float64Array): number {
+  let entropy = 0;
+  for (const p of r) if (p > 0) entropy -= p * Math.log(p);
+  return entropy;
+}
+
+/**
+ * ∂/∂ζ of the prior's loss CE − w·H(r) with CE = −Σ_c q_c log r_c (q already divided by B·n):
+ * ∂CE/∂ζ_j = r_j Σq − q_j ; ∂H/∂ζ_j = −r_j (log r_j + H).
+ */
+function lossGradient(r: Float64Array, q: Float64Array, weight: number, entropy: number): Float64Array {
+  let qTotal = 0;
+  for (const v of q) qTotal += v;
+  const grad = new Float64Array(r.length);
+  for (let j = 0; j < r.length; j++) {
+    const rj = r[j] as number;
+    grad[j] = rj * qTotal - (q[j] as number) + (rj > 0 ? weight * rj * (Math.log(rj) + entropy) : 0);
+  }
+  return grad;
 }
 
 function checkJSON(json: LearnedPriorJSON): void {
