@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../src/core/random.js';
-import { sampleLineData } from '../src/experiments/lines/data.js';
+import { sampleLineData } from '../src/metrics/lines/data.js';
 import { buildLinesModel, type LineModelName } from '../src/experiments/lines/models.js';
 import { measureTraining, soakTraining, type Measurement, type Schedule, type SoakSample } from './measure.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { initEngine } from '../src/engine/index.js';
 import { applyKernelChoice, KERNEL_CHOICES, type KernelChoice } from '../adapters/onnxruntime/index.js';
-import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
+import { writeFileAtomic, writeJsonAtomic } from '../adapters/files/atomicFile.js';
 import { LINES_DEFAULT, linesVariants, measureLines, soakLines, type LinesVariant } from './lines.js';
 import type { Measurement, Schedule, SoakSample } from './measure.js';
 import { MNIST_DEFAULT, measureMnist, mnistVariants, type MnistVariant } from './mnist.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DmganCore } from '../src/core/dmganCore.js';
+import type { DmganCore } from '../plugins/dmgan/dmganCore.js';
 
 /** What one benchmark variant measured. */
 export interface Measurement {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { exportOnnx } from '../adapters/onnx/export/index.js';
 import { loadCheckpoint, restoreCheckpoint } from '../plugins/checkpoint/index.js';
-import type { DmganCore } from '../src/core/dmganCore.js';
+import type { DmganCore } from '../plugins/dmgan/dmganCore.js';
 import { initEngine } from '../src/engine/index.js';
 import { LINE_MODELS, buildLinesModel, type LineModelName } from '../src/experiments/lines/models.js';
 import { onnxLinesBuilder } from './onnxLines.js';

@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { CLI_BACKENDS, KERNELS_HELP, UsageError } from './options.js';
-import { trainLinesCommand } from './trainLines.js';
-import { addRunControlOptions } from './runControl.js';
-import { registerImageCommands } from './trainImages.js';
+import { UsageError } from './options.js';
+import { registerTrainCommand } from './trainCommand.js';
+import { trainImages } from './trainImages.js';
+import { trainLines } from './trainLines.js';
+import { trainMnist } from './trainMnist.js';
 import { registerExportCommand } from './export.js';
 import { registerSampleCommand } from './sample.js';
-import { LINE_DATASETS } from '../src/experiments/lines/data.js';
-import { LINE_MODELS } from '../src/experiments/lines/models.js';
 
 /** Exit code for bad usage (bad options), as most CLIs. */
 const EXIT_USAGE = 2;
@@ -20,24 +19,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError(false);
   const train = program.command('train').description('train a model on one of the paper’s experiments');
-  const lines = train
-    .command('lines')
-    .description('the 2-D line-segment experiment (balanced / unbalanced segments, or two circles)')
-    .option('--dataset <name>', `dataset: ${LINE_DATASETS.join(' | ')}`, 'balanced')
-    .option('--model <name>', `model: ${LINE_MODELS.join(' | ')}`, 'dmwgan-pl')
-    .option('--iterations <n>', 'iterations (a critic or a generator step each)', '20000')
-    .option('--generators <n>', 'generators (ensemble models)', '10')
-    .option('--seed <s>', 'random seed', '0')
-    .option('--eval-every <n>', 'evaluate every n iterations (and at the end)', '2000')
-    .option('--backend <name>', `tfjs backend: ${CLI_BACKENDS.join(' | ')}`, 'auto')
-    .option('--kernels <where>', KERNELS_HELP, 'auto')
-    .option('--out <dir>', 'output directory (default runs/lines-<dataset>-<model>-s<seed>)')
-    .option('--generator-onnx <file>', 'train this ONNX generator (generator 0; the others are re-initialised copies)')
-    .option('--discriminator-onnx <file>', 'with --generator-onnx: this ONNX discriminator (Q reads its last hidden layer or second output)');
-  addRunControlOptions(lines).action(async (opts: Record<string, unknown>) => {
-    setExit(await trainLinesCommand(opts, ['dmgan', ...process.argv.slice(2)].join(' ')));
-  });
-  registerImageCommands(train, setExit);
+  // Each train command declares its options, data, models and evaluation; cli/trainCommand.ts runs them alike.
+  registerTrainCommand(train, trainLines, setExit);
+  registerTrainCommand(train, trainMnist, setExit);
+  registerTrainCommand(train, trainImages, setExit);
   registerExportCommand(program, setExit);
   registerSampleCommand(program, setExit);
   return program;

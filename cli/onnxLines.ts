@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { resolve } from 'node:path';
 import { importOnnx, OnnxImportError, type OnnxModel } from '../adapters/onnx/index.js';
 import { withDMGAN } from '../src/api/index.js';
-import type { DmganCore } from '../src/core/dmganCore.js';
+import type { DmganCore } from '../plugins/dmgan/dmganCore.js';
 import type { LineModelName } from '../src/experiments/lines/models.js';
 import { UsageError } from './options.js';
 

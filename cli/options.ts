@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { LINE_DATASETS } from '../src/experiments/lines/data.js';
-import { LINE_MODELS } from '../src/experiments/lines/models.js';
 import { KERNEL_CHOICES } from '../adapters/onnxruntime/index.js';
 
 /** Backends the CLI accepts (`initEngine` choices). */
@@ -52,31 +50,3 @@ export const runControlShape = {
 /** `--kernels`: where the wasm backend's heavy kernels run. Commander hands the default over; callers in code may leave it out. */
 export const kernelsOption = oneOf('--kernels', KERNEL_CHOICES).default('auto');
 export const KERNELS_HELP = `the wasm backend's large convolutions and batched products: ${KERNEL_CHOICES.join(' | ')} (auto: onnxruntime when onnxruntime-node is installed)`;
-
-/** Options of `dmgan train lines`, as commander hands them over (strings) → typed and checked. */
-export const trainLinesSchema = z.object({
-  dataset: oneOf('--dataset', LINE_DATASETS),
-  model: oneOf('--model', LINE_MODELS),
-  iterations: integer('--iterations', 1, 'a positive integer'),
-  generators: integer('--generators', 1, 'a positive integer'),
-  seed: integer('--seed', 0, 'a non-negative integer'),
-  evalEvery: integer('--eval-every', 1, 'a positive integer'),
-  backend: oneOf('--backend', CLI_BACKENDS),
-  kernels: kernelsOption,
-  ...runControlShape,
-  generatorOnnx: z.string().trim().min(1, { error: '--generator-onnx must be a non-empty path' }).optional(),
-  discriminatorOnnx: z.string().trim().min(1, { error: '--discriminator-onnx must be a non-empty path' }).optional(),
-  out: z
-    .string()
-    .trim()
-    .min(1, { error: '--out must be a non-empty path' })
-    .optional(),
-});
-
-/** Checked options of `dmgan train lines`. */
-export type TrainLinesOptions = z.output<typeof trainLinesSchema>;
-
-/** Parses raw option values; throws a {@link UsageError} naming the first bad option. */
-export function parseTrainLinesOptions(raw: Record<string, unknown>): TrainLinesOptions {
-  return parseWith(trainLinesSchema, raw);
-}

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { DmganCore } from '../src/core/dmganCore.js';
+import type { DmganCore } from '../plugins/dmgan/dmganCore.js';
 import { loadNewestCheckpoint, restoreCheckpoint, saveRotatingCheckpoint } from '../plugins/checkpoint/index.js';
 import type { LoadedCheckpoint } from '../plugins/checkpoint/index.js';
 import { handleStopSignals } from '../plugins/faults/index.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { EXPORT_METADATA } from '../adapters/onnx/export/exportOnnx.js';
 import { decodeModel } from '../adapters/onnx/proto.js';
 import { Random } from '../src/core/random.js';
-import { writeFileAtomic } from '../plugins/io/atomicFile.js';
+import { writeFileAtomic } from '../adapters/files/atomicFile.js';
 import { UsageError } from './options.js';
 
 /** Rows per onnxruntime call (bounds memory for large counts). */

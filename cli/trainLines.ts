@@ -1,101 +1,124 @@
-import { startEngine } from './engine.js';
-import { runLinesExperiment, type LinesLoopState } from '../src/experiments/lines/run.js';
-import { CHECKPOINTS_DIR } from '../plugins/checkpoint/index.js';
-import { NumericalFaultError } from '../plugins/faults/index.js';
-import { createTrainingProgress } from '../plugins/progress/index.js';
-import { MetricsLog, writeLinesOutputs } from './linesOutput.js';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeJsonAtomic } from '../adapters/files/atomicFile.js';
+import { writeLinesReport } from '../plugins/report/index.js';
+import { LINE_DATASETS } from '../src/metrics/lines/data.js';
+import { LINE_MODELS } from '../src/experiments/lines/models.js';
+import { runLinesExperiment } from '../src/experiments/lines/run.js';
+import type { LinesEvalRecord, LinesLoopState, LinesRunResult } from '../src/experiments/lines/run.js';
 import { onnxLinesBuilder, onnxLinesFiles } from './onnxLines.js';
-import { parseTrainLinesOptions } from './options.js';
-import { prepareOutDir } from './outDir.js';
-import { createRunControl, readResumable } from './runControl.js';
+import { oneOf } from './options.js';
+import { fmt, runTrainCommand, trainOptionsShape } from './trainCommand.js';
+import type { RunInfo, TrainCommand } from './trainCommand.js';
 
-export { EXIT_INTERRUPTED, EXIT_NUMERICAL_FAULT } from './runControl.js';
+/** Options of `dmgan train lines`, as commander hands them over (strings) → typed and checked. */
+export const trainLinesSchema = z.object({
+  dataset: oneOf('--dataset', LINE_DATASETS),
+  ...trainOptionsShape(LINE_MODELS),
+  generatorOnnx: z.string().trim().min(1, { error: '--generator-onnx must be a non-empty path' }).optional(),
+  discriminatorOnnx: z.string().trim().min(1, { error: '--discriminator-onnx must be a non-empty path' }).optional(),
+});
 
-function fmt(v: number | null | undefined, digits = 4): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toPrecision(digits);
+/** Checked options of `dmgan train lines`. */
+export type TrainLinesOptions = z.output<typeof trainLinesSchema>;
+
+/** The final `metrics.json`: the last evaluation plus what produced it. */
+export function finalMetrics(result: LinesRunResult, options: TrainLinesOptions, command: string): Record<string, unknown> {
+  const m = result.metrics;
+  return {
+    dataset: options.dataset,
+    model: options.model,
+    seed: options.seed,
+    generators: m.prior.length,
+    iterations: result.iterations,
+    aborted: result.aborted,
+    energy_distance: m.energy_distance,
+    off_manifold_rate: m.off_manifold_rate,
+    segment_jsd: m.segment_jsd,
+    segment_shares: m.segment_shares,
+    effective_generators: m.effective_generators,
+    prior: m.prior,
+    per_generator: m.per_generator,
+    ms_per_iteration: Number.isFinite(result.ms_per_iteration) ? result.ms_per_iteration : null,
+    backend: result.backend,
+    command,
+  };
 }
 
 /**
- * `dmgan train lines`: validates the options, checks `--out` is writable, trains with a
- * progress display, writes metrics and the report, prints the headline numbers.
- * @returns the process exit code (0, or 130 when interrupted).
- * @throws UsageError for bad options (before anything is trained or written).
+ * Writes the report (pictures, index.html via the report plugin) and then the final
+ * `metrics.json`, replacing the plugin's own metrics.json with the CLI's flat one.
  */
-export async function trainLinesCommand(raw: Record<string, unknown>, command: string): Promise<number> {
-  const options = parseTrainLinesOptions(raw);
-  const out = options.out ?? options.resume ?? `runs/lines-${options.dataset}-${options.model}-s${options.seed}`;
-  // What must match for a checkpoint to continue this run (iterations may grow).
-  // ONNX models join the config only when given, so native runs and their checkpoints stay as before.
-  const onnxFiles = onnxLinesFiles(options);
-  const runConfig = { dataset: options.dataset, model: options.model, generators: options.generators, seed: options.seed, evalEvery: options.evalEvery, ...onnxFiles };
-  const resumeFrom = options.resume ? await readResumable<LinesLoopState>('train lines', options.resume, runConfig, options.iterations) : null;
-  const backend = await startEngine(options.backend, options.kernels);
-  // Bad ONNX files fail here, before the out dir is touched.
-  const build = onnxFiles ? await onnxLinesBuilder(onnxFiles, options) : undefined;
-  await prepareOutDir(out);
-
-  const progress = createTrainingProgress({ total: options.iterations });
-  // First Ctrl-C/SIGTERM: finish the step, checkpoint, write the report, exit 0; a second one quits at once (writes are atomic).
-  const control = createRunControl<LinesLoopState>({
-    command: 'train lines',
-    out,
-    config: runConfig,
-    keepCheckpoints: options.keepCheckpoints,
-    onFault: options.onFault,
-    resumeFrom,
-    log: (line) => progress.log(line),
+export async function writeLinesOutputs(outDir: string, result: LinesRunResult, options: TrainLinesOptions, command: string): Promise<void> {
+  const summary = finalMetrics(result, options, command);
+  // The page's metrics table shows the run facts too (typed as metrics for the plugin's input).
+  const shown = { ...result.metrics, iterations: result.iterations, ms_per_iteration: summary.ms_per_iteration, backend: result.backend };
+  await writeLinesReport(outDir, {
+    title: `dmgan lines: ${options.model} on ${options.dataset} (seed ${options.seed})`,
+    dataset: options.dataset,
+    real: result.real,
+    generated: result.samples.points,
+    generatorIds: result.samples.ids,
+    metrics: shown,
+    history: result.history,
+    notes: [
+      `model: ${options.model}, generators: ${result.metrics.prior.length}, seed: ${options.seed}`,
+      `iterations: ${result.iterations}${result.aborted ? ' (interrupted)' : ''}, eval every ${options.evalEvery}, backend: ${result.backend}`,
+      `command: ${command}`,
+    ],
   });
-  progress.log(`dmgan: training ${options.model} on ${options.dataset} for ${options.iterations} iterations (backend ${backend}, out ${out})`);
-  const log = new MetricsLog(out, resumeFrom?.loop.history ?? []);
-  try {
-    const result = await runLinesExperiment(
-      {
-        dataset: options.dataset,
-        model: options.model,
-        iterations: options.iterations,
-        generators: options.generators,
-        seed: options.seed,
-        evalEvery: options.evalEvery,
-        checkpointEvery: options.checkpointEvery,
-        ...(build ? { build } : {}),
-      },
-      {
-        ...control.hooks,
-        onProgress: (i) => progress.update(i),
-        onLosses: (_i, l) => progress.losses(l),
-        onEvaluate: async (r) => {
-          await log.append(r);
-          progress.log(
-            `eval @${r.iteration}: energy ${fmt(r.energy_distance)}, off-manifold ${fmt(r.off_manifold_rate, 3)}, ` +
-              `segment JSD ${fmt(r.segment_jsd)}, effective generators ${r.effective_generators}`,
-          );
-        },
-      },
-    );
-    progress.stop();
-    if (result.aborted) control.reportInterrupted(result.iterations);
-    await writeLinesOutputs(out, result, options, command);
-    const m = result.metrics;
-    process.stdout.write(
-      [
-        `out: ${out}`,
-        `iterations: ${result.iterations}${result.aborted ? ' (interrupted)' : ''}  ms/iteration: ${fmt(result.ms_per_iteration, 3)}  backend: ${result.backend}`,
-        `energy_distance: ${fmt(m.energy_distance)}  off_manifold_rate: ${fmt(m.off_manifold_rate, 3)}  segment_jsd: ${fmt(m.segment_jsd)}  effective_generators: ${m.effective_generators}`,
-        `prior: ${m.prior.map((p) => p.toFixed(3)).join(' ')}`,
-        ...(result.aborted ? [control.checkpointLine()] : []),
-        '',
-      ].join('\n'),
-    );
-    return 0;
-  } catch (error) {
-    if (!(error instanceof NumericalFaultError)) throw error;
-    progress.stop();
-    return control.reportFault(error);
-  } finally {
-    progress.stop();
-    control.dispose();
-  }
+  await writeJsonAtomic(join(outDir, 'metrics.json'), summary);
 }
 
-/** Sub-directory of `--out` that holds the rotating checkpoints (`step-<iteration>/` and `latest`). */
-export const CHECKPOINT_SUBDIR = CHECKPOINTS_DIR;
+/**
+ * `dmgan train lines`: the 2-D line-segment experiment (native models, or ONNX-imported ones).
+ * Writes metrics.jsonl, metrics.json, SVG pictures and index.html.
+ */
+export const trainLines: TrainCommand<TrainLinesOptions, LinesLoopState, LinesEvalRecord, LinesRunResult> = {
+  name: 'lines',
+  description: 'the 2-D line-segment experiment (balanced / unbalanced segments, or two circles)',
+  models: LINE_MODELS,
+  defaults: { model: 'dmwgan-pl', iterations: '20000', generators: '10', evalEvery: '2000' },
+  options: [
+    { flags: '--dataset <name>', help: `dataset: ${LINE_DATASETS.join(' | ')}`, default: 'balanced' },
+    { flags: '--generator-onnx <file>', help: 'train this ONNX generator (generator 0; the others are re-initialised copies)' },
+    { flags: '--discriminator-onnx <file>', help: 'with --generator-onnx: this ONNX discriminator (Q reads its last hidden layer or second output)' },
+  ],
+  outHelp: 'output directory (default runs/lines-<dataset>-<model>-s<seed>)',
+  schema: trainLinesSchema,
+  defaultOut: (o) => `runs/lines-${o.dataset}-${o.model}-s${o.seed}`,
+  // ONNX models join the config only when given, so native runs and their checkpoints stay as before.
+  resumeConfig: (o) => ({ dataset: o.dataset, model: o.model, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, ...(onnxLinesFiles(o) ?? {}) }),
+  prepare: async (o) => {
+    const onnxFiles = onnxLinesFiles(o);
+    // Bad ONNX files fail here, before the out dir is touched.
+    const build = onnxFiles ? await onnxLinesBuilder(onnxFiles, o) : undefined;
+    return {
+      what: `${o.model} on ${o.dataset}`,
+      logRecord: (r) => r,
+      train: (hooks) =>
+        runLinesExperiment(
+          { dataset: o.dataset, model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery, ...(build ? { build } : {}) },
+          hooks,
+        ),
+      evaluated: (r) =>
+        `eval @${r.iteration}: energy ${fmt(r.energy_distance)}, off-manifold ${fmt(r.off_manifold_rate, 3)}, ` +
+        `segment JSD ${fmt(r.segment_jsd)}, effective generators ${r.effective_generators}`,
+      report: async (result: LinesRunResult, run: RunInfo) => {
+        await writeLinesOutputs(run.out, result, o, run.command);
+        const m = result.metrics;
+        return [
+          `iterations: ${result.iterations}${result.aborted ? ' (interrupted)' : ''}  ms/iteration: ${fmt(result.ms_per_iteration, 3)}  backend: ${result.backend}`,
+          `energy_distance: ${fmt(m.energy_distance)}  off_manifold_rate: ${fmt(m.off_manifold_rate, 3)}  segment_jsd: ${fmt(m.segment_jsd)}  effective_generators: ${m.effective_generators}`,
+          `prior: ${m.prior.map((p) => p.toFixed(3)).join(' ')}`,
+        ];
+      },
+    };
+  },
+};
+
+/**
+ * Runs `dmgan train lines` on raw option values (see {@link runTrainCommand}).
+ * @returns the exit code: 0 (also after a graceful stop, which checkpoints), 3 on a NaN/Infinity.
+ */
+export const trainLinesCommand = (raw: Record<string, unknown>, command: string): Promise<number> => runTrainCommand(trainLines, raw, command);

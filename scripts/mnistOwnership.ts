@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadMnist } from '../adapters/data/mnist.js';
 import { loadNewestCheckpoint, restoreCheckpoint } from '../plugins/checkpoint/index.js';
-import { writeJsonAtomic } from '../plugins/io/atomicFile.js';
+import { writeJsonAtomic } from '../adapters/files/atomicFile.js';
 import { loadClassifier } from '../plugins/report/mnist/index.js';
 import { Random } from '../src/core/random.js';
 import { initEngine } from '../src/engine/backend.js';

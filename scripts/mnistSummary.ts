@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
+import { writeFileAtomic, writeJsonAtomic } from '../adapters/files/atomicFile.js';
 import { escapeXml, formatValue } from '../plugins/report/svg.js';
 import { renderGeneratorClassSvg } from '../plugins/report/mnist/index.js';
 

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFileAtomic, writeJsonAtomic } from '../plugins/io/atomicFile.js';
+import { writeFileAtomic, writeJsonAtomic } from '../adapters/files/atomicFile.js';
 import { axes, escapeXml, linearScale, num, paletteColor, svgOpen, text } from '../plugins/report/svg.js';
 import type { Frame } from '../plugins/report/svg.js';
 import { priorEquilibrium } from '../src/core/prior.js';

@@ -1,6 +1,6 @@
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { CriticModule, CriticOutput, GeneratorModule } from '../../src/core/modules.js';
-import { DmganConfigError } from '../../src/api/errors.js';
+import { DmganConfigError } from '../../src/core/errors.js';
 
 /** A generator written by hand with tfjs ops: `apply(z)` plus the variables it trains. */
 export interface PlainGenerator {

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../src/core/random.js';
+import { backendAvailable } from '../../src/engine/backend.js';
 import type { CriticModule, CriticOutput, GeneratorModule } from '../../src/core/modules.js';
 import { guard, OnnxImportError } from './errors.js';
 import { buildGraph } from './graph.js';
@@ -307,6 +308,7 @@ function readModelFile(path: string): Uint8Array {
  * Throws {@link OnnxImportError} for anything malformed, hostile or unsupported.
  */
 export async function importOnnx(pathOrBytes: string | Uint8Array, options: ImportOnnxOptions = {}): Promise<OnnxModel> {
+  if (!backendAvailable()) throw new Error('importOnnx: no TensorFlow.js backend is registered: call `await initEngine()` first');
   const bytes = typeof pathOrBytes === 'string' ? readModelFile(pathOrBytes) : pathOrBytes;
   const modelDir = typeof pathOrBytes === 'string' ? modelDirOf(pathOrBytes) : undefined;
   const resolved: Required<ImportOnnxOptions> = {

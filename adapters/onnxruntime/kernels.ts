@@ -270,8 +270,8 @@ function kernel(name: KernelName, s: State): KernelFunc {
  * Runs the wasm backend's large convolutions (Conv2D and both its gradients, NHWC, float32),
  * batched matrix products (batch > 1) and fused ensemble forward passes (`DmganGroupedMlp`)
  * on onnxruntime-node's CPU kernels.
- * onnxruntime-node is an optional peer: when it cannot load, nothing changes and the reason is
- * returned.
+ * onnxruntime-node is an optional peer: when it cannot load, or the wasm backend is not loaded
+ * yet (`initEngine`), nothing changes and the reason is returned.
  *
  * Results agree with the wasm kernels to float32 rounding (different summation order), and
  * the gradients tfjs builds from these kernels are unchanged, second order included.
@@ -293,6 +293,8 @@ export function useOnnxRuntimeKernels(options: OnnxRuntimeKernelOptions = {}): {
     state.minMultiplyAdds = minMultiplyAdds;
     return { active: true };
   }
+  // Kernels registered before the wasm package loads would be overwritten by its own.
+  if (tf.findBackendFactory(BACKEND) === null) return { active: false, reason: "the wasm backend is not loaded: call `await initEngine('wasm')` first" };
   const runtime = loadOrtRuntime();
   if (runtime instanceof Error) return { active: false, reason: `onnxruntime-node could not be loaded: ${runtime.message}` };
   registerEngineFixes(); // the kernels replaced (and fallen back to) are the engine's own

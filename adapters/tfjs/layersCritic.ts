@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { CriticModule } from '../../src/core/modules.js';
-import { DmganConfigError } from '../../src/api/errors.js';
+import { DmganConfigError } from '../../src/core/errors.js';
 import { variablesOf } from './layersGenerator.js';
 
 /** Makes the names of the two-output views unique (tfjs-layers model names are global). */

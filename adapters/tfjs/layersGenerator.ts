@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { GeneratorModule } from '../../src/core/modules.js';
-import { DmganConfigError } from '../../src/api/errors.js';
+import { DmganConfigError } from '../../src/core/errors.js';
 
 /** The tf.Variables behind a list of tfjs-layers weights (no copies). */
 export function variablesOf(weights: readonly tfl.LayerVariable[]): tf.Variable[] {

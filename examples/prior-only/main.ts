@@ -6,7 +6,7 @@
 // all the prior adds.
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { LearnedPrior, initEngine, priorEquilibrium } from '../../src/index.js';
+import { LearnedPrior, initEngine, priorEquilibrium } from 'dmgan';
 
 const N = 3;
 const LATENT = 2;

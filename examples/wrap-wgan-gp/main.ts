@@ -1,6 +1,7 @@
 // Run: npx tsx examples/wrap-wgan-gp/main.ts [iterations]
 import { pathToFileURL } from 'node:url';
-import { applyKernelChoice, initEngine } from '../../src/index.js';
+import { initEngine } from 'dmgan';
+import { applyKernelChoice } from 'dmgan/onnx';
 import { trainPlain } from './plain.js';
 import { trainWrapped } from './wrapped.js';
 

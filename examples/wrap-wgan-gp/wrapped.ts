@@ -1,6 +1,6 @@
 // AFTER: the same GAN wrapped with withDMGAN. The models and the loss are untouched.
 import type * as tf from '@tensorflow/tfjs-core';
-import { withDMGAN } from '../../src/index.js';
+import { withDMGAN } from 'dmgan';
 import { LATENT_DIM, makeCritic, makeGenerator, realBatch, seeded, wgan } from './models.js';
 
 export function trainWrapped(iterations: number, batchSize = 32, generators = 4): { losses: Record<string, number>; prior: number[] } {

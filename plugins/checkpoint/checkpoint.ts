@@ -3,17 +3,21 @@ import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import type { DmganCore, DmganCoreCounters } from '../../src/core/dmganCore.js';
+import type { VariableAdam } from '../../src/core/optim/variableAdam.js';
+import type { DmganCore, DmganCoreCounters } from '../dmgan/dmganCore.js';
 import type { LearnedPriorJSON } from '../../src/core/prior.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomicFile.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../adapters/files/atomicFile.js';
 
 /** Format tag of {@link CheckpointManifest}. */
 export const CHECKPOINT_FORMAT = 'dmgan.checkpoint/v1';
 /** The manifest's file name inside a checkpoint directory. */
 export const MANIFEST_FILE = 'manifest.json';
 
-type OptimizerName = 'generator' | 'discriminator' | 'q';
-const OPTIMIZERS: readonly OptimizerName[] = ['generator', 'discriminator', 'q'];
+/** One optimiser's entry in the manifest. */
+export interface CheckpointOptimizer {
+  step: number;
+  sizes: number[];
+}
 
 /** One variable's place in the weights file (float32 values, in `core.allVariables()` order). */
 export interface CheckpointVariable {
@@ -27,13 +31,15 @@ export interface CheckpointVariable {
 export interface CheckpointManifest {
   format: typeof CHECKPOINT_FORMAT;
   createdAt: string;
-  /** Caller data (the DMGAN options, plugin states, …). */
+  /** Caller data (the DMGAN options, …). */
   extra: Record<string, unknown>;
+  /** Every plugin's JSON state by plugin name (their tensors are in the weights and optimizer files). */
+  plugins?: Record<string, unknown>;
   counters: DmganCoreCounters;
   prior: LearnedPriorJSON;
   variables: CheckpointVariable[];
-  /** Adam steps per optimiser; moments are float64 in the optimizer file, m then v per variable. */
-  optimizers: Record<OptimizerName, { step: number; sizes: number[] }>;
+  /** Adam steps per optimiser (the trainer's, then its plugins'); moments are float64 in the optimizer file, m then v per variable, in this order. */
+  optimizers: { generator: CheckpointOptimizer; discriminator: CheckpointOptimizer } & Record<string, CheckpointOptimizer>;
   files: { weights: CheckpointFile; optimizers: CheckpointFile };
 }
 
@@ -60,10 +66,12 @@ export class CheckpointError extends Error {
 // The manifest as read from disk is untrusted: checked field by field so the error names the field.
 const fileSchema = z.object({ name: z.string().regex(/^(weights|optimizers)-[0-9a-f]{16}\.bin$/), bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 const randomState = z.unknown().refine((v) => v !== undefined && v !== null, 'a random-stream state');
+const optimizerSchema = z.object({ step: z.number().int().min(0), sizes: z.array(z.number().int().min(0)) });
 const manifestSchema = z.object({
   format: z.string(),
   createdAt: z.string(),
   extra: z.record(z.string(), z.unknown()),
+  plugins: z.record(z.string(), z.unknown()).optional(),
   counters: z.object({
     iteration: z.number().int().min(0),
     generatorSteps: z.number().int().min(0),
@@ -71,12 +79,7 @@ const manifestSchema = z.object({
   }),
   prior: z.record(z.string(), z.unknown()),
   variables: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(0)), offset: z.number().int().min(0) })),
-  optimizers: z.object(
-    Object.fromEntries(OPTIMIZERS.map((n) => [n, z.object({ step: z.number().int().min(0), sizes: z.array(z.number().int().min(0)) })])) as Record<
-      OptimizerName,
-      z.ZodObject<{ step: z.ZodNumber; sizes: z.ZodArray<z.ZodNumber> }>
-    >,
-  ),
+  optimizers: z.object({ generator: optimizerSchema, discriminator: optimizerSchema }).catchall(optimizerSchema),
   files: z.object({ weights: fileSchema, optimizers: fileSchema }),
 });
 
@@ -98,7 +101,7 @@ function checkManifest(dir: string, raw: unknown): CheckpointManifest {
   if (weightCount * 4 !== manifest.files.weights.bytes) {
     throw new CheckpointError('corrupt', `${join(dir, MANIFEST_FILE)}: the variables hold ${weightCount} values but the weights file is ${manifest.files.weights.bytes} bytes`);
   }
-  const momentCount = OPTIMIZERS.reduce((n, o) => n + 2 * manifest.optimizers[o].sizes.reduce((a, b) => a + b, 0), 0);
+  const momentCount = Object.values(manifest.optimizers).reduce((n, o) => n + 2 * o.sizes.reduce((a, b) => a + b, 0), 0);
   if (momentCount * 8 !== manifest.files.optimizers.bytes) {
     throw new CheckpointError('corrupt', `${join(dir, MANIFEST_FILE)}: the optimizers hold ${momentCount} moments but the optimizer file is ${manifest.files.optimizers.bytes} bytes`);
   }
@@ -120,9 +123,9 @@ function fileOf(prefix: string, bytes: Uint8Array): CheckpointFile {
 }
 
 /**
- * Saves the engine's full training state to `dir`: weights (all trainable and state variables),
- * every optimiser's moments and step, the prior (logits, entropy-decay counter, its Adam and
- * sampler), counters and random streams. Atomic: the binaries are written under content-hashed
+ * Saves the engine's full training state to `dir`: weights (all trainable and state variables,
+ * the plugins' included), every optimiser's moments and step, the prior (logits, entropy-decay
+ * counter, its Adam and sampler), every plugin's JSON state, counters and random streams. Atomic: the binaries are written under content-hashed
  * names, then `manifest.json` is replaced atomically, then files no manifest names are removed —
  * a crash at any point leaves the previous checkpoint (or none) readable.
  */
@@ -139,8 +142,8 @@ export async function saveCheckpoint(dir: string, core: DmganCore, extra: Record
   for (let i = 0; i < vars.length; i++) weights.set((vars[i] as tf.Variable).dataSync() as Float32Array, (variables[i] as CheckpointVariable).offset);
   const optimizers = {} as CheckpointManifest['optimizers'];
   const moments: number[][] = [];
-  for (const name of OPTIMIZERS) {
-    const state = core.optimizers[name].state();
+  for (const [name, optimizer] of Object.entries(core.optimizers)) {
+    const state = optimizer.state();
     optimizers[name] = { step: state.step, sizes: state.m.map((m) => m.length) };
     state.m.forEach((m, i) => moments.push(m, state.v[i] as number[]));
   }
@@ -154,6 +157,7 @@ export async function saveCheckpoint(dir: string, core: DmganCore, extra: Record
     format: CHECKPOINT_FORMAT,
     createdAt: new Date().toISOString(),
     extra,
+    plugins: await core.plugins.stateDict({ tensors: false }),
     counters: core.counters(),
     prior: core.prior.toJSON(),
     variables,
@@ -210,8 +214,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
 }
 
 /**
- * Puts a loaded checkpoint into `core`: weights, optimiser states, counters, random streams and
- * the prior (logits, entropy-decay counter, its Adam and sampler).
+ * Puts a loaded checkpoint into `core`: weights, optimiser states, counters, random streams, the
+ * prior (logits, entropy-decay counter, its Adam and sampler) and every plugin's state. Checks
+ * everything before changing anything.
  */
 export function restoreCheckpoint(core: DmganCore, checkpoint: LoadedCheckpoint): void {
   const { manifest, weights, optimizerMoments } = checkpoint;
@@ -225,14 +230,20 @@ export function restoreCheckpoint(core: DmganCore, checkpoint: LoadedCheckpoint)
       throw new CheckpointError('incompatible', `checkpoint variable ${i} (${entry.name}) has shape [${entry.shape.join(', ')}], the model's (${v.name}) has [${v.shape.join(', ')}]`);
     }
   });
-  for (const name of OPTIMIZERS) {
-    const sizes = manifest.optimizers[name].sizes;
-    const want = core.optimizers[name].variables.map((v) => v.size);
+  const optimizers = core.optimizers as Readonly<Record<string, VariableAdam>>;
+  const names = Object.keys(optimizers);
+  if (Object.keys(manifest.optimizers).join(',') !== names.join(',')) {
+    throw new CheckpointError('incompatible', `checkpoint has optimizers [${Object.keys(manifest.optimizers).join(', ')}], the model has [${names.join(', ')}]`);
+  }
+  for (const name of names) {
+    const sizes = (manifest.optimizers[name] as CheckpointOptimizer).sizes;
+    const want = (optimizers[name] as VariableAdam).variables.map((v) => v.size);
     if (sizes.join(',') !== want.join(',')) {
       throw new CheckpointError('incompatible', `checkpoint's ${name} optimizer has variable sizes [${sizes.join(', ')}], the model's has [${want.join(', ')}]`);
     }
   }
   if (manifest.prior.n !== core.prior.n) throw new CheckpointError('incompatible', `checkpoint's prior has ${String(manifest.prior.n)} generators, the model has ${core.prior.n}`);
+  if (manifest.plugins) core.plugins.loadStateDictSync(manifest.plugins);
   core.prior.load(manifest.prior);
   tf.tidy(() => {
     vars.forEach((v, i) => {
@@ -241,8 +252,8 @@ export function restoreCheckpoint(core: DmganCore, checkpoint: LoadedCheckpoint)
     });
   });
   let offset = 0;
-  for (const name of OPTIMIZERS) {
-    const { step, sizes } = manifest.optimizers[name];
+  for (const name of names) {
+    const { step, sizes } = manifest.optimizers[name] as CheckpointOptimizer;
     const m: number[][] = [];
     const v: number[][] = [];
     for (const size of sizes) {
@@ -251,7 +262,7 @@ export function restoreCheckpoint(core: DmganCore, checkpoint: LoadedCheckpoint)
       v.push(Array.from(optimizerMoments.subarray(offset, offset + size)));
       offset += size;
     }
-    core.optimizers[name].loadState({ step, m, v });
+    (optimizers[name] as VariableAdam).loadState({ step, m, v });
   }
   core.loadCounters(manifest.counters);
 }

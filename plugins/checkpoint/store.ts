@@ -1,7 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DmganCore } from '../../src/core/dmganCore.js';
-import { writeFileAtomic } from '../io/atomicFile.js';
+import type { DmganCore } from '../dmgan/dmganCore.js';
+import { writeFileAtomic } from '../../adapters/files/atomicFile.js';
 import { CheckpointError, loadCheckpoint, MANIFEST_FILE, saveCheckpoint } from './checkpoint.js';
 import type { CheckpointManifest, LoadedCheckpoint } from './checkpoint.js';
 

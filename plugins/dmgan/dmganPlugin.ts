@@ -1,31 +1,39 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AdamOptions } from '../../src/core/adamState.js';
-import { REFERENCE_OPTIMIZERS } from '../../src/core/dmganCore.js';
 import { routeIds } from '../../src/core/ensemble.js';
-import { VariableAdam } from '../../src/core/optim/variableAdam.js';
-import type { VariableAdamState } from '../../src/core/optim/variableAdam.js';
-import { LearnedPrior } from '../../src/core/prior.js';
-import type { LearnedPriorJSON } from '../../src/core/prior.js';
-import type { QHeadModule } from '../../src/core/qHead.js';
-import { Random } from '../../src/core/random.js';
-import type { RandomState } from '../../src/core/random.js';
-import type { QHeadFactory } from '../../src/api/options.js';
+import { countNonFinite, firstNonFinite, NumericalFaultError, withLossesOnFault } from '../../src/core/faults.js';
+import { VariableAdam, type VariableAdamState } from '../../src/core/optim/variableAdam.js';
+import { EFFECTIVE_GENERATOR_THRESHOLD, type LearnedPrior, type LearnedPriorJSON } from '../../src/core/prior.js';
+import type { QHeadFactory, QHeadModule } from '../../src/core/qHead.js';
+import { Random, type RandomState } from '../../src/core/random.js';
 import type {
   EvaluateContext,
   GeneratorLossContext,
+  GeneratorLossGradientContext,
   GeneratorSelection,
+  GeneratorStepBeginContext,
   GeneratorStepContext,
+  LossTermGradients,
   SelectGeneratorsContext,
+  StateDictOptions,
   TrainerPlugin,
-} from '../../src/di/trainerPlugin.js';
+} from '../../src/core/trainer/hooks.js';
+import { REFERENCE_OPTIMIZERS } from '../../src/core/trainer/steps.js';
+import { drawLatents, trainingStreams, type LatentDistribution } from '../../src/core/trainer/streams.js';
 
 /** What {@link DmganPlugin} is built from (the container module supplies these). */
 export interface DmganPluginParts {
   prior: LearnedPrior;
-  qHead: QHeadFactory;
+  /**
+   * The Q head; or a factory, called on the first critic features the plugin sees (for
+   * trainers that do not know their feature width up front); or null for none (one generator,
+   * or a uniform prior with λ_Q = 0).
+   */
+  qHead: QHeadModule | QHeadFactory | null;
   /** λ_Q. Default 1. */
   qWeight?: number;
-  latent?: 'uniform' | 'normal';
+  latent?: LatentDistribution;
+  /** Seeds the plugin's own id and latent streams, used when a trainer hands it none. */
   seed?: number;
   /** Adam of the Q head. Default the reference's (2e-4, 0.9, 0.999). */
   qOptimizer?: AdamOptions;
@@ -36,43 +44,46 @@ export interface DmganPluginState {
   format: 'dmgan.plugin/v1';
   prior: LearnedPriorJSON;
   rng: { ids: RandomState; latent: RandomState };
-  /** Null until the Q head has been built (first loss term). */
-  q: { featureSize: number; variables: number[][]; optimizer: VariableAdamState } | null;
+  /** Null without a Q head; weights and optimiser absent when the trainer saves them itself. */
+  q: { featureSize: number; variables?: number[][]; optimizer?: VariableAdamState } | null;
 }
 
 /**
- * DMWGAN-PL for someone else's training loop. The trainer keeps its generators, critic and
- * loss; the plugin draws generator ids from the prior (and latents), adds λ_Q·CE(Q(features), c)
- * to the generator loss, and after each generator step trains Q on the same cross-entropy and
- * takes one prior step from Q's posteriors on the real batch — the maths of `DmganCore`.
- * A trainer that drives it with the same models and seed reproduces `withDMGAN`'s losses
- * exactly (tested in `test/plugins/dmgan/parity.test.ts`).
+ * The DMWGAN-PL maths, once, as a trainer plugin: generator ids from the learned prior (and
+ * latents), λ_Q·CE(Q(features), c) added to the generator loss (by autodiff or in closed
+ * form), Q trained on the same cross-entropy and one prior step from Q's posteriors on the
+ * real batch after each generator step, evaluation figures, and state for checkpoints.
+ * dmgan's own trainer (`withDMGAN`, the CLI) and third-party trainers run this same plugin.
  */
 export class DmganPlugin implements TrainerPlugin {
   readonly name = 'dmgan';
-  #prior: LearnedPrior;
-  readonly #qFactory: QHeadFactory;
+  readonly #prior: LearnedPrior;
+  readonly #qFactory: QHeadFactory | null;
   readonly #qWeight: number;
-  readonly #latent: 'uniform' | 'normal';
+  readonly #latent: LatentDistribution;
   readonly #qOptions: AdamOptions;
   #q: QHeadModule | null = null;
   #qAdam: VariableAdam | null = null;
   #featureSize = 0;
   #idsRng: Random;
   #latentRng: Random;
+  /** Q's posteriors on this step's real batch, summed over samples, taken at the step's start. */
+  #realSums: Float32Array | null = null;
+  /** Q's loss and gradients from this step's closed-form term, for its update. */
+  #closedForm: { loss: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
 
   constructor(parts: DmganPluginParts) {
     this.#prior = parts.prior;
-    this.#qFactory = parts.qHead;
     this.#qWeight = parts.qWeight ?? 1;
+    if (!(this.#qWeight >= 0)) throw new RangeError(`qWeight must be ≥ 0, got ${this.#qWeight}`);
     this.#latent = parts.latent ?? 'uniform';
     this.#qOptions = parts.qOptimizer ?? REFERENCE_OPTIMIZERS.q;
-    // The same streams as DmganCore with this seed (forked in its order), so a trainer that
-    // drives this plugin can reproduce the engine's run exactly.
-    const root = new Random(`dmgan-core:${parts.seed ?? 0}`);
-    this.#latentRng = root.fork('latent');
-    root.fork('alpha');
-    this.#idsRng = root.fork('ids');
+    this.#qFactory = typeof parts.qHead === 'function' ? parts.qHead : null;
+    if (parts.qHead !== null && typeof parts.qHead !== 'function') this.#q = parts.qHead;
+    this.#qAdam = new VariableAdam(this.#q?.trainableVariables ?? [], this.#qOptions, 'q');
+    const streams = trainingStreams(parts.seed ?? 0);
+    this.#latentRng = streams.latent;
+    this.#idsRng = streams.ids;
   }
 
   /** The learned prior r(c). */
@@ -80,57 +91,109 @@ export class DmganPlugin implements TrainerPlugin {
     return this.#prior;
   }
 
-  /** The Q head, once built (it is built on the first loss term, when the feature width is known). */
+  /** The Q head (null until a factory-built one has seen features, or without one). */
   get qHead(): QHeadModule | null {
     return this.#q;
   }
 
+  /** λ_Q. */
+  get qWeight(): number {
+    return this.#qWeight;
+  }
+
   selectGenerators(ctx: SelectGeneratorsContext): GeneratorSelection {
-    if (ctx.generators !== this.#prior.n) throw new RangeError(`the trainer has ${ctx.generators} generators, the prior has n = ${this.#prior.n}`);
-    const routing = routeIds(this.#prior.sample(ctx.batchSize, this.#idsRng), this.#prior.n);
-    const count = ctx.batchSize * ctx.latentDim;
-    const values = this.#latent === 'uniform' ? this.#latentRng.uniformArray(count, -1, 1) : this.#latentRng.normalArray(count);
-    return { ...routing, latents: tf.tensor2d(values, [ctx.batchSize, ctx.latentDim]) };
+    const n = this.#prior.n;
+    if (ctx.generators !== n) throw new RangeError(`the trainer has ${ctx.generators} generators, the prior has n = ${n}`);
+    const ids = ctx.generator === undefined ? this.#prior.sample(ctx.batchSize, ctx.random?.ids ?? this.#idsRng) : new Int32Array(ctx.batchSize).fill(ctx.generator);
+    const routing = routeIds(ids, n);
+    return { ...routing, latents: drawLatents(ctx.random?.latents ?? this.#latentRng, ctx.batchSize, ctx.latentDim, this.#latent) };
   }
 
   generatorLossTerm(ctx: GeneratorLossContext): tf.Scalar | undefined {
-    if (this.#qWeight === 0) return undefined;
-    const q = this.#ensureQ(ctx.features);
-    const ce = this.#crossEntropy(q.apply(ctx.features, true), ctx.ids);
-    return tf.mul(ce, this.#qWeight) as tf.Scalar;
+    const q = this.#termHead(ctx.features);
+    if (!q) return undefined;
+    return tf.mul(this.#crossEntropy(q.apply(ctx.features, true), ctx.ids), this.#qWeight) as tf.Scalar;
   }
 
-  async onGeneratorStepEnd(ctx: GeneratorStepContext): Promise<Record<string, number>> {
-    const q = this.#ensureQ(ctx.fakeFeatures);
-    // Posteriors on real data come from Q before its own update (as the reference).
-    const sums = this.#prior.mode === 'learned'
-      ? tf.tidy(() => tf.sum(tf.softmax(q.apply(ctx.realFeatures, true, false)), 0).dataSync() as Float32Array)
-      : new Float64Array(this.#prior.n).fill(ctx.realFeatures.shape[0] as number / this.#prior.n);
-    let qLoss = NaN;
-    if (this.#qWeight > 0) {
-      tf.tidy(() => {
-        const fake = tf.clone(ctx.fakeFeatures);
-        const { value, grads } = tf.variableGrads(() => this.#crossEntropy(q.apply(fake, true, false), ctx.ids), [...q.trainableVariables] as tf.Variable[]);
-        (this.#qAdam as VariableAdam).applyGradients(grads);
-        qLoss = value.dataSync()[0] as number;
-      });
+  /** Offered while Q has a closed-form cross-entropy (or there is no term to compute). */
+  get generatorLossGradients(): ((ctx: GeneratorLossGradientContext) => LossTermGradients | null) | undefined {
+    if (!this.#hasTerm) return this.#closedFormTerm;
+    const q = this.#q;
+    return q?.crossEntropyGradients ? this.#closedFormTerm : undefined;
+  }
+
+  readonly #closedFormTerm = (ctx: GeneratorLossGradientContext): LossTermGradients | null => {
+    const q = this.#termHead(ctx.features);
+    if (!q?.crossEntropyGradients) return null;
+    this.#dropClosedForm();
+    const ce = q.crossEntropyGradients(ctx.features, tf.oneHot(tf.tensor1d(ctx.ids, 'int32'), this.#prior.n));
+    this.#closedForm = { loss: tf.keep(ce.loss), grads: Object.fromEntries(Object.entries(ce.grads).map(([k, g]) => [k, tf.keep(g)])) };
+    const w = this.#qWeight;
+    return { value: tf.mul(ce.loss, w) as tf.Scalar, dFeatures: w === 1 ? ce.dFeatures : tf.mul(ce.dFeatures, w) };
+  };
+
+  onGeneratorStepBegin(ctx: GeneratorStepBeginContext): void {
+    this.#dropClosedForm();
+    // The prior's posteriors come from the critic and Q as they are before this step's updates.
+    this.#realSums = this.#readsRealData ? this.#posteriorSums(ctx.realFeatures) : null;
+  }
+
+  onGeneratorStepEnd(ctx: GeneratorStepContext): Record<string, number> {
+    const sums = this.#realSums ?? (this.#readsRealData ? this.#posteriorSums(ctx.realFeatures) : null);
+    this.#realSums = null;
+    const out: Record<string, number> = {};
+    const q = this.#hasTerm && this.#ensureQ(ctx.fakeFeatures) ? this.#updateQ(ctx) : undefined;
+    if (q !== undefined) out.q = q;
+    if (sums) {
+      const bad = firstNonFinite(sums);
+      if (bad >= 0) throw new NumericalFaultError({ kind: 'loss', group: 'prior', name: 'posteriors on real data', value: sums[bad] as number, count: countNonFinite(sums) });
+      out.prior = this.#prior.update({ columnSums: sums, batchSize: ctx.realFeatures.shape[0] as number }).loss;
+    } else {
+      // A uniform prior still counts its steps (κ^t) so a later switch to learning is consistent.
+      const batch = ctx.ids.length;
+      out.prior = this.#prior.update({ columnSums: new Float64Array(this.#prior.n).fill(batch / this.#prior.n), batchSize: batch }).loss;
     }
-    const prior = this.#prior.update({ columnSums: sums, batchSize: ctx.realFeatures.shape[0] as number });
-    return { q: qLoss, prior: prior.loss };
+    return out;
+  }
+
+  /**
+   * Q's posteriors Q(c | x) [B, n] from critic features, with Q's moving batch-norm statistics or
+   * (`batchStatistics`) the batch's own, as the prior's update reads real data. Null without Q.
+   */
+  posteriors(features: tf.Tensor, batchStatistics = false): tf.Tensor2D | null {
+    const q = this.#q;
+    if (!q) return null;
+    return tf.tidy(() => tf.softmax(q.apply(features, batchStatistics, false)));
   }
 
   evaluate(_ctx: EvaluateContext): Record<string, number> {
     const p = this.#prior.probabilities();
-    return { effective_generators: this.#prior.activeGenerators(0.05).length, prior_entropy: -p.reduce((s, x) => s + (x > 0 ? x * Math.log(x) : 0), 0) };
+    return {
+      effective_generators: this.#prior.activeGenerators(EFFECTIVE_GENERATOR_THRESHOLD).length,
+      prior_entropy: -p.reduce((s, x) => s + (x > 0 ? x * Math.log(x) : 0), 0),
+    };
   }
 
-  stateDict(): DmganPluginState {
+  parameterGroups(): Record<string, readonly tf.Variable[]> {
+    const q = this.#q;
+    return q ? { q: [...q.trainableVariables, ...(q.stateVariables ?? [])] } : {};
+  }
+
+  optimizers(): Record<string, VariableAdam> {
+    return this.#qAdam ? { q: this.#qAdam } : {};
+  }
+
+  stateDict(options: StateDictOptions = {}): DmganPluginState {
+    const q = this.#q;
+    const tensors = options.tensors ?? true;
     return {
       format: 'dmgan.plugin/v1',
       prior: this.#prior.toJSON(),
       rng: { ids: this.#idsRng.state(), latent: this.#latentRng.state() },
-      q: this.#q && this.#qAdam
-        ? { featureSize: this.#featureSize, variables: this.#q.trainableVariables.concat(this.#q.stateVariables ?? []).map((v) => Array.from(v.dataSync())), optimizer: this.#qAdam.state() }
+      q: q && this.#qAdam
+        ? tensors
+          ? { featureSize: this.#featureSize, variables: q.trainableVariables.concat(q.stateVariables ?? []).map((v) => Array.from(v.dataSync())), optimizer: this.#qAdam.state() }
+          : { featureSize: this.#featureSize }
         : null,
     };
   }
@@ -139,44 +202,92 @@ export class DmganPlugin implements TrainerPlugin {
     const s = state as DmganPluginState;
     if (s?.format !== 'dmgan.plugin/v1') throw new Error(`DmganPlugin.loadStateDict: unknown format ${String(s?.format)}`);
     if (s.prior.n !== this.#prior.n) throw new RangeError(`checkpoint prior has n = ${s.prior.n}, this plugin's has ${this.#prior.n}`);
-    this.#prior = LearnedPrior.fromJSON(s.prior);
+    const q = s.q ? (this.#q ?? this.#build(s.q.featureSize)) : null;
+    this.#prior.load(s.prior);
     this.#idsRng = new Random({ state: s.rng.ids });
     this.#latentRng = new Random({ state: s.rng.latent });
-    if (s.q) {
-      const q = this.#build(s.q.featureSize);
+    if (q && s.q?.variables) {
       const vars = q.trainableVariables.concat(q.stateVariables ?? []);
-      tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(s.q?.variables[i] ?? [], v.shape, 'float32'))));
-      (this.#qAdam as VariableAdam).loadState(s.q.optimizer);
+      const values = s.q.variables;
+      tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(values[i] ?? [], v.shape, 'float32'))));
     }
+    if (s.q?.optimizer) (this.#qAdam as VariableAdam).loadState(s.q.optimizer);
   }
 
+  /** Frees Q, its optimiser and anything held between hooks. Idempotent. */
   dispose(): void {
+    this.#dropClosedForm();
     this.#q?.dispose();
     this.#qAdam?.dispose();
     this.#q = null;
     this.#qAdam = null;
   }
 
+  /** Whether generator steps add Q's term: one generator has nothing to tell apart (CE ≡ 0). */
+  get #hasTerm(): boolean {
+    return this.#qWeight > 0 && this.#prior.n > 1 && (this.#q !== null || this.#qFactory !== null);
+  }
+
+  /** Whether the prior's update reads Q on real data. */
+  get #readsRealData(): boolean {
+    return this.#prior.mode === 'learned' && this.#prior.n > 1 && (this.#q !== null || this.#qFactory !== null);
+  }
+
+  #termHead(features: tf.Tensor): QHeadModule | null {
+    return this.#hasTerm ? this.#ensureQ(features) : null;
+  }
+
+  #posteriorSums(realFeatures: tf.Tensor): Float32Array {
+    const q = this.#ensureQ(realFeatures) as QHeadModule;
+    return tf.tidy(() => tf.sum(tf.softmax(q.apply(realFeatures, true, false)), 0).dataSync() as Float32Array);
+  }
+
+  /** One Adam step of Q on its cross-entropy: the closed-form gradients of this step's term, or autodiff on the generated features. */
+  #updateQ(ctx: GeneratorStepContext): number | undefined {
+    const q = this.#q as QHeadModule;
+    const { loss, grads } = this.#closedForm ?? this.#crossEntropyGradients(q, ctx.fakeFeatures, ctx.ids);
+    this.#closedForm = null;
+    try {
+      withLossesOnFault(() => (this.#qAdam as VariableAdam).applyGradients(grads), () => ({ q: loss }));
+      return ctx.readLosses === false ? undefined : (loss.dataSync()[0] as number);
+    } finally {
+      tf.dispose([loss, ...Object.values(grads)]);
+    }
+  }
+
+  #crossEntropyGradients(q: QHeadModule, features: tf.Tensor, ids: Int32Array): { loss: tf.Scalar; grads: tf.NamedTensorMap } {
+    const { value, grads } = tf.variableGrads(() => this.#crossEntropy(q.apply(features, true, false), ids), [...q.trainableVariables] as tf.Variable[]);
+    return { loss: value, grads };
+  }
+
   #crossEntropy(logits: tf.Tensor2D, ids: Int32Array): tf.Scalar {
     return tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(ids, 'int32'), this.#prior.n), logits) as tf.Scalar);
   }
 
-  #ensureQ(features: tf.Tensor): QHeadModule {
+  #dropClosedForm(): void {
+    if (!this.#closedForm) return;
+    tf.dispose([this.#closedForm.loss, ...Object.values(this.#closedForm.grads)]);
+    this.#closedForm = null;
+  }
+
+  #ensureQ(features: tf.Tensor): QHeadModule | null {
     const size = features.shape.slice(1).reduce((a, b) => a * b, 1);
     if (this.#q) {
-      if (size !== this.#featureSize) throw new RangeError(`critic features have ${size} values per sample, the Q head was built for ${this.#featureSize}`);
+      if (this.#featureSize !== 0 && size !== this.#featureSize) throw new RangeError(`critic features have ${size} values per sample, the Q head was built for ${this.#featureSize}`);
+      this.#featureSize = size;
       return this.#q;
     }
-    return this.#build(size);
+    return this.#qFactory ? this.#build(size) : null;
   }
 
   #build(featureSize: number): QHeadModule {
-    if (this.#q && this.#featureSize === featureSize) return this.#q;
-    this.dispose();
-    const q = scoped(() => this.#qFactory(featureSize, this.#prior.n));
+    if (!this.#qFactory) throw new Error('this DmganPlugin has no Q head factory');
+    const factory = this.#qFactory;
+    const q = scoped(() => factory(featureSize, this.#prior.n));
+    this.#qAdam?.dispose();
     this.#q = q;
     this.#featureSize = featureSize;
-    this.#qAdam = new VariableAdam(q.trainableVariables, this.#qOptions);
+    this.#qAdam = new VariableAdam(q.trainableVariables, this.#qOptions, 'q');
     return q;
   }
 }

@@ -1,2 +1,4 @@
-export { DmganPlugin } from './dmganPlugin.js';
+export { DmganPlugin, scoped } from './dmganPlugin.js';
 export type { DmganPluginParts, DmganPluginState } from './dmganPlugin.js';
+export { DmganCore } from './dmganCore.js';
+export type { DmganCoreCounters, DmganCoreParts } from './dmganCore.js';

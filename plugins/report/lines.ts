@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LineDatasetName } from '../../src/experiments/lines/data.js';
-import type { LinesMetrics } from '../../src/experiments/lines/metrics.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomicFile.js';
+import type { LineDatasetName } from '../../src/metrics/lines/data.js';
+import type { LinesMetrics } from '../../src/metrics/lines/metrics.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../adapters/files/atomicFile.js';
 import type { LinesHistoryEntry } from './curves.js';
 import { renderMetricHistorySvg, renderPriorHistorySvg } from './curves.js';
 import { renderIndexHtml } from './html.js';

@@ -1,5 +1,5 @@
-import { lineDataset } from '../../src/experiments/lines/data.js';
-import type { LineDatasetName } from '../../src/experiments/lines/data.js';
+import { lineDataset } from '../../src/metrics/lines/data.js';
+import type { LineDatasetName } from '../../src/metrics/lines/data.js';
 import { escapeXml, formatValue, linearScale, num, paletteColor, svgOpen, text, axes } from './svg.js';
 import type { Frame } from './svg.js';
 

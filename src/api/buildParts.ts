@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isPlainModel, plainCritic, plainGenerator } from '../../adapters/functions/plainModels.js';
-import type { PlainCritic, PlainGenerator } from '../../adapters/functions/plainModels.js';
-import { inferenceOnlyMessage, isInferenceOnly, isLayersModel } from '../../adapters/tfjs/detect.js';
-import { layersCritic } from '../../adapters/tfjs/layersCritic.js';
-import { declaredInputSize, layersGenerator, recreateLayersModel } from '../../adapters/tfjs/layersGenerator.js';
-import { OnnxModel } from '../../adapters/onnx/importOnnx.js';
+import { adaptCritic, adaptGenerator, fuseGenerators, generatorRecreator, MODEL_KINDS } from '../../adapters/registry/index.js';
+import type { ModelKind } from '../../adapters/registry/index.js';
 import { GeneratorEnsemble } from '../core/ensemble.js';
 import type { EnsembleModule } from '../core/ensemble.js';
-import { FusedMlpEnsemble } from '../core/fusedMlpEnsemble.js';
+import { DmganConfigError } from '../core/errors.js';
 import type { CriticModule, GeneratorModule } from '../core/modules.js';
-import { MlpGenerator } from '../core/nn/mlp.js';
-import { DmganConfigError } from './errors.js';
-import type { DiscriminatorLike, GanDefinition, GeneratorLike } from './gan.js';
+import type { GanDefinition, GeneratorLike } from './gan.js';
 
 /** The engine-facing parts made from a user's GAN. */
 export interface GanParts {
@@ -25,40 +19,8 @@ export interface GanParts {
 
 const shapeText = (s: readonly (number | null)[]): string => `[${s.map((d) => d ?? '?').join(', ')}]`;
 
-function adaptGenerator(model: GeneratorLike, latentDim: number, what: string): GeneratorModule {
-  if (isInferenceOnly(model)) throw new DmganConfigError(inferenceOnlyMessage(what, model));
-  if (isLayersModel(model)) {
-    const size = declaredInputSize(model);
-    if (size !== null && size !== latentDim) {
-      throw new DmganConfigError(`${what} (${model.name}) takes inputs of size ${size}, but latentDim is ${latentDim}`);
-    }
-    return layersGenerator(model, what);
-  }
-  if (model instanceof OnnxModel) {
-    if (model.trainableVariables.length === 0) throw new DmganConfigError(`${what} is an ONNX model imported with trainable: false; import it with trainable: true to train it`);
-    return model.asGenerator();
-  }
-  if (isPlainModel(model)) return plainGenerator(model as PlainGenerator, what);
-  throw new DmganConfigError(`${what} is not a LayersModel, an ONNX model or a { apply, trainableVariables } object`);
-}
-
-function adaptCritic(model: DiscriminatorLike, featureLayer: string | undefined): CriticModule & { featureSize?: number } {
-  const what = 'discriminator';
-  if (isInferenceOnly(model)) throw new DmganConfigError(inferenceOnlyMessage(what, model));
-  if (isLayersModel(model)) return layersCritic(model, featureLayer === undefined ? {} : { featureLayer });
-  if (model instanceof OnnxModel) {
-    if (model.trainableVariables.length === 0) throw new DmganConfigError(`${what} is an ONNX model imported with trainable: false; import it with trainable: true to train it`);
-    if (model.outputNames.length < 2 && featureLayer === undefined) {
-      throw new DmganConfigError(`${what} (ONNX) has one output; name the value Q should read with the featureLayer option (values: ${model.valueNames.join(', ')})`);
-    }
-    return model.asCritic(featureLayer === undefined ? {} : { features: featureLayer });
-  }
-  if (isPlainModel(model)) return plainCritic(model as PlainCritic, what);
-  throw new DmganConfigError(`${what} is not a LayersModel, an ONNX model or a { apply, trainableVariables } object`);
-}
-
 /** The n raw generator models: the factory's, or the given model plus n − 1 fresh copies. */
-function generatorModels(gan: GanDefinition, n: number): GeneratorLike[] {
+function generatorModels(gan: GanDefinition, n: number, kinds: readonly ModelKind[]): GeneratorLike[] {
   const g = gan.generator;
   if (typeof g === 'function') {
     const models = Array.from({ length: n }, (_, i) => (g as (index: number) => GeneratorLike)(i));
@@ -70,8 +32,8 @@ function generatorModels(gan: GanDefinition, n: number): GeneratorLike[] {
     return models;
   }
   if (n === 1) return [g];
-  if (isLayersModel(g)) return [g, ...Array.from({ length: n - 1 }, () => recreateLayersModel(g))];
-  if (g instanceof OnnxModel) return [g, ...Array.from({ length: n - 1 }, (_, i) => g.clone({ reinitialize: true, seed: `dmgan-clone:${i + 1}` }))];
+  const recreate = generatorRecreator(g, kinds);
+  if (recreate) return [g, ...Array.from({ length: n - 1 }, (_, i) => recreate(i + 1) as GeneratorLike)];
   throw new DmganConfigError(
     `a single hand-written generator cannot be re-created ${n} times; pass a factory (index) => model (each with its own variables), or generators: 1`,
   );
@@ -79,21 +41,23 @@ function generatorModels(gan: GanDefinition, n: number): GeneratorLike[] {
 
 /**
  * Turns the user's GAN into an ensemble and a critic, checking shapes with one probe pass
- * (zeros, inference mode: no statistics or random streams move).
+ * (zeros, inference mode: no statistics or random streams move). Models are recognised and
+ * wrapped by the registered model kinds (`options.kinds`, default `MODEL_KINDS`).
  */
-export function buildGanParts(gan: GanDefinition, options: { generators: number; featureLayer?: string; fuse: boolean }): GanParts {
+export function buildGanParts(gan: GanDefinition, options: { generators: number; featureLayer?: string; fuse: boolean; kinds?: readonly ModelKind[] }): GanParts {
+  const kinds = options.kinds ?? MODEL_KINDS;
   const d = gan.latentDim;
   if (!Number.isInteger(d) || d < 1) throw new DmganConfigError(`latentDim must be an integer ≥ 1, got ${d}`);
   if (!Number.isInteger(options.generators) || options.generators < 1) {
     throw new DmganConfigError(`generators must be an integer ≥ 1, got ${options.generators}`);
   }
-  const raw = generatorModels(gan, options.generators);
+  const raw = generatorModels(gan, options.generators, kinds);
   let modules: GeneratorModule[];
   let critic: CriticModule & { featureSize?: number };
   let probed: { sampleShape: number[]; featureSize: number };
   try {
-    modules = raw.map((m, i) => adaptGenerator(m, d, `generator ${i}`));
-    critic = adaptCritic(gan.discriminator, options.featureLayer);
+    modules = raw.map((m, i) => adaptGenerator(m, { what: `generator ${i}`, latentDim: d }, kinds));
+    critic = adaptCritic(gan.discriminator, { what: 'discriminator', featureLayer: options.featureLayer }, kinds);
     probed = probe(modules, critic, d);
   } catch (e) {
     // Free the generators made here (factory products, re-created copies); the user's own objects stay.
@@ -103,8 +67,7 @@ export function buildGanParts(gan: GanDefinition, options: { generators: number;
     throw e;
   }
   const { sampleShape, featureSize } = probed;
-  const fusable = options.fuse && raw.every((m) => m instanceof MlpGenerator) && new Set(raw.map((m) => mlpShape(m as MlpGenerator))).size === 1;
-  const ensemble = fusable ? FusedMlpEnsemble.fromGenerators(raw as MlpGenerator[]) : new GeneratorEnsemble(modules);
+  const ensemble = (options.fuse ? fuseGenerators(raw, kinds) : null) ?? new GeneratorEnsemble(modules);
   return { ensemble, critic, featureSize, sampleShape };
 }
 
@@ -144,11 +107,6 @@ function probe(generators: readonly GeneratorModule[], critic: CriticModule & { 
     }
     return { sampleShape: first as unknown as number[], featureSize };
   });
-}
-
-function mlpShape(g: MlpGenerator): string {
-  const s = g.spec;
-  return `${s.sizes.join(',')}|${s.activation}|${s.outputActivation ?? 'linear'}`;
 }
 
 function disposeModel(m: GeneratorLike): void {

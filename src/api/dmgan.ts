@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Container } from 'inversify';
 import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../plugins/checkpoint/checkpoint.js';
-import type { DmganCore, StepLosses } from '../core/dmganCore.js';
+import type { DmganCore } from '../../plugins/dmgan/dmganCore.js';
+import type { StepLosses } from '../core/trainer/steps.js';
 import { LearnedPrior } from '../core/prior.js';
 import { dmganModule } from '../di/dmganModule.js';
 import { TOKENS } from '../di/tokens.js';
-import type { TrainerPlugin } from '../di/trainerPlugin.js';
-import { DmganConfigError } from './errors.js';
+import type { TrainerPlugin } from '../core/trainer/hooks.js';
+import { DmganConfigError } from '../core/errors.js';
 import type { GanDefinition } from './gan.js';
 import { serialisableOptions } from './options.js';
 import type { DMGANOptions, ResolvedOptions } from './options.js';
@@ -67,9 +68,9 @@ export class DMGAN {
     return this.core.iteration;
   }
 
-  /** The DMGAN TrainerPlugin bound in this container (shares this model's prior). */
-  get plugins(): TrainerPlugin[] {
-    return this.container.getAll<TrainerPlugin>(TOKENS.TrainerPlugin);
+  /** The plugins this model's engine runs: the DMGAN plugin (which owns the prior and Q), then any bound beside it. */
+  get plugins(): readonly TrainerPlugin[] {
+    return this.core.plugins.plugins;
   }
 
   /**
@@ -128,11 +129,10 @@ export class DMGAN {
     return dmgan;
   }
 
-  /** Frees every variable: the generators, discriminator and Q head it trains (yours included). Idempotent. */
+  /** Frees every variable: the generators, discriminator and Q head it trains (yours included), and its plugins. Idempotent. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const p of this.plugins) p.dispose?.();
     this.core.dispose();
   }
 

@@ -1,14 +1,14 @@
-import type * as tfl from '@tensorflow/tfjs-layers';
-import type { PlainCritic, PlainGenerator } from '../../adapters/functions/plainModels.js';
-import type { OnnxModel } from '../../adapters/onnx/importOnnx.js';
-import type { CriticModule, GeneratorModule } from '../core/modules.js';
+import type { DiscriminatorModel, GeneratorModel } from '../../adapters/registry/index.js';
 import type { AdversarialLoss, AdversarialLossName } from '../losses/adversarial.js';
 
-/** A generator dmgan can train: tfjs-layers, ONNX-imported, hand-written, or an engine module. */
-export type GeneratorLike = tfl.LayersModel | OnnxModel | PlainGenerator | GeneratorModule;
+/**
+ * A generator dmgan can train: tfjs-layers, ONNX-imported, hand-written, or an engine module
+ * (the union of what the registered model kinds take; see `MODEL_KINDS` in adapters/registry).
+ */
+export type GeneratorLike = GeneratorModel;
 
 /** A discriminator dmgan can train; it must expose hidden features for the Q head. */
-export type DiscriminatorLike = tfl.LayersModel | OnnxModel | PlainCritic | CriticModule;
+export type DiscriminatorLike = DiscriminatorModel;
 
 /** The user's GAN, as `withDMGAN` takes it. */
 export interface GanDefinition {

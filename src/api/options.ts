@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import type { OptimizerSettings } from '../core/dmganCore.js';
+import type { OptimizerSettings } from '../core/trainer/steps.js';
 import type { LearnedPriorOptions } from '../core/prior.js';
-import type { QHeadModule, QHeadOptions } from '../core/qHead.js';
+import type { QHeadFactory, QHeadOptions } from '../core/qHead.js';
 import type { BackendChoice } from '../engine/chooseBackend.js';
-import type { AdversarialLoss, AdversarialLossName } from '../losses/adversarial.js';
-import { DmganConfigError } from './errors.js';
+import { ADVERSARIAL_LOSS_NAMES, type AdversarialLoss, type AdversarialLossName } from '../losses/adversarial.js';
+import { DmganConfigError } from '../core/errors.js';
 
-/** Builds a Q head for critic features of width `featureSize` and `generators` classes. */
-export type QHeadFactory = (featureSize: number, generators: number) => QHeadModule;
+export type { QHeadFactory } from '../core/qHead.js';
 
 /** Options of `withDMGAN` and `dmganModule`. Every field is optional; defaults are the paper's. */
 export interface DMGANOptions {
@@ -61,7 +60,7 @@ export const dmganOptionsSchema = z.strictObject({
   discriminatorSteps: z.number().int().min(0).optional(),
   seed: z.number().int().optional(),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),
-  loss: z.union([z.enum(['wgan-gp', 'wgan-gp-two-sided', 'gan-log', 'gan-mod', 'hinge']), z.custom<AdversarialLoss>(isLoss, 'a loss object needs discriminatorLoss and generatorLoss')]).optional(),
+  loss: z.union([z.enum(ADVERSARIAL_LOSS_NAMES), z.custom<AdversarialLoss>(isLoss, 'a loss object needs discriminatorLoss and generatorLoss')]).optional(),
   qHead: z.union([z.custom<QHeadFactory>((v) => typeof v === 'function'), z.object({ hidden: z.number().int().positive().optional(), alpha: z.number().min(0).optional() })]).optional(),
   featureLayer: z.string().min(1).optional(),
   optimizers: z.object({ generator: adam.optional(), discriminator: adam.optional(), q: adam.optional() }).optional(),

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Container } from 'inversify';
 import { dmganModule } from '../di/dmganModule.js';
+import { backendAvailable } from '../engine/backend.js';
 import { registerEngineFixes } from '../engine/fixes.js';
 import { DMGAN } from './dmgan.js';
-import { DmganConfigError } from './errors.js';
+import { DmganConfigError } from '../core/errors.js';
 import type { GanDefinition } from './gan.js';
 import type { DMGANOptions } from './options.js';
 
@@ -14,10 +15,12 @@ import type { DMGANOptions } from './options.js';
  *
  * It is `dmganModule({ ...options, gan })` loaded into a fresh inversify container. The
  * backend must be active already (`await initEngine(...)`); `options.backend` asserts which.
- * @throws DmganConfigError naming the culprit for bad options, models or shapes.
+ * @throws DmganConfigError naming the culprit for bad options, models or shapes, or when tfjs
+ * has no backend at all.
  */
 export function withDMGAN(gan: GanDefinition, options: DMGANOptions = {}): DMGAN {
   if (typeof gan !== 'object' || gan === null) throw new DmganConfigError('withDMGAN needs a GAN { latentDim, generator, discriminator, loss? }');
+  if (!backendAvailable()) throw new DmganConfigError('no TensorFlow.js backend is registered: call `await initEngine()` before withDMGAN');
   registerEngineFixes();
   const wanted = options.backend;
   if (wanted !== undefined && wanted !== 'auto' && tf.getBackend() !== wanted) {

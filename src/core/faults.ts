@@ -1,5 +1,3 @@
-import type { StepLosses } from './dmganCore.js';
-
 /** A parameter group of the engine: which optimiser (or the prior) a value belongs to. */
 export type ParameterGroup = 'generator' | 'discriminator' | 'q' | 'prior' | (string & {});
 
@@ -84,8 +82,9 @@ export function countNonFinite(values: ArrayLike<number>): number {
   return n;
 }
 
-// Which parameter group each loss trains.
-const GROUP_OF_LOSS: Record<keyof StepLosses, ParameterGroup> = {
+// Which parameter group each of the trainer's and the DMGAN plugin's losses trains; a plugin's
+// other losses (`plugin/name`) belong to the plugin.
+const GROUP_OF_LOSS: Readonly<Record<string, ParameterGroup>> = {
   discriminator: 'discriminator',
   gradientPenalty: 'discriminator',
   generator: 'generator',
@@ -97,11 +96,29 @@ const GROUP_OF_LOSS: Record<keyof StepLosses, ParameterGroup> = {
  * Throws a {@link NumericalFaultError} naming the iteration, the loss and its parameter group if
  * any of `losses` is NaN or ±Infinity. Cheap: a handful of numbers already on the host.
  */
-export function checkFiniteLosses(iteration: number, step: 'discriminator' | 'generator', losses: StepLosses): void {
-  for (const [name, value] of Object.entries(losses) as Array<[keyof StepLosses, number | undefined]>) {
+export function checkFiniteLosses(iteration: number, step: 'discriminator' | 'generator', losses: object): void {
+  for (const [name, value] of Object.entries(losses) as Array<[string, number | undefined]>) {
     if (value !== undefined && !Number.isFinite(value)) {
-      throw new NumericalFaultError({ kind: 'loss', group: GROUP_OF_LOSS[name], name, value, iteration, step, losses: { ...losses } as Record<string, number> });
+      const group = GROUP_OF_LOSS[name] ?? name.split('/')[0] ?? name;
+      throw new NumericalFaultError({ kind: 'loss', group, name, value, iteration, step, losses: { ...losses } as Record<string, number> });
     }
+  }
+}
+
+/**
+ * Runs an optimiser step; if it reports a numerical fault, adds the step's losses to it (read
+ * now: the fault path only), keeping any the fault already carries.
+ */
+export function withLossesOnFault(apply: () => void, losses: () => Readonly<Record<string, { isDisposed: boolean; dataSync(): ArrayLike<number> } | null | undefined>>): void {
+  try {
+    apply();
+  } catch (error) {
+    if (!(error instanceof NumericalFaultError)) throw error;
+    const read: Record<string, number> = {};
+    for (const [name, t] of Object.entries(losses())) {
+      if (t && !t.isDisposed) read[name] = t.dataSync()[0] as number;
+    }
+    throw error.with({ losses: { ...read, ...error.details.losses } });
   }
 }
 

@@ -38,6 +38,9 @@ export interface PriorUpdateResult {
   entropyWeight: number;
 }
 
+/** A generator counts as effective when its prior probability exceeds this (DESIGN.md). */
+export const EFFECTIVE_GENERATOR_THRESHOLD = 0.05;
+
 const DEFAULT_ADAM: AdamOptions = { learningRate: 1e-3, beta1: 0.5, beta2: 0.5, epsilon: 1e-8 };
 
 /**
@@ -129,8 +132,8 @@ export class LearnedPrior {
     return { loss, crossEntropy, entropy, entropyWeight: weight };
   }
 
-  /** Ids of generators whose probability exceeds `threshold` (default 0.05). */
-  activeGenerators(threshold = 0.05): number[] {
+  /** Ids of generators whose probability exceeds `threshold` (default {@link EFFECTIVE_GENERATOR_THRESHOLD}, 0.05). */
+  activeGenerators(threshold = EFFECTIVE_GENERATOR_THRESHOLD): number[] {
     return this.probabilities().flatMap((p, i) => (p > threshold ? [i] : []));
   }
 

@@ -27,6 +27,9 @@ export interface QHeadModule {
   crossEntropyGradients?(features: tf.Tensor, labels: tf.Tensor): QCrossEntropyGradients;
 }
 
+/** Builds a Q head for critic features of width `featureSize` and `generators` classes. */
+export type QHeadFactory = (featureSize: number, generators: number) => QHeadModule;
+
 /** What {@link QHeadModule.crossEntropyGradients} returns. */
 export interface QCrossEntropyGradients {
   /** Mean softmax cross-entropy of the logits against one-hot labels. */

@@ -1,20 +1,21 @@
 import { ContainerModule } from 'inversify';
 import type { ResolutionContext } from 'inversify';
+import { DmganCore } from '../../plugins/dmgan/dmganCore.js';
 import { DmganPlugin, scoped } from '../../plugins/dmgan/dmganPlugin.js';
 import { buildGanParts } from '../api/buildParts.js';
 import type { GanParts } from '../api/buildParts.js';
-import { DmganConfigError } from '../api/errors.js';
+import { DmganConfigError } from '../core/errors.js';
 import type { GanDefinition } from '../api/gan.js';
 import { resolveOptions } from '../api/options.js';
-import type { DMGANOptions, QHeadFactory, ResolvedOptions } from '../api/options.js';
-import { DmganCore } from '../core/dmganCore.js';
+import type { DMGANOptions, ResolvedOptions } from '../api/options.js';
+import type { TrainerPlugin } from '../core/trainer/hooks.js';
 import { LearnedPrior } from '../core/prior.js';
-import { QHead } from '../core/qHead.js';
+import { QHead, type QHeadFactory } from '../core/qHead.js';
 import { Random } from '../core/random.js';
 import { adversarialLoss } from '../losses/adversarial.js';
 import type { AdversarialLoss } from '../losses/adversarial.js';
+import { backendAvailable } from '../engine/backend.js';
 import { TOKENS } from './tokens.js';
-import type { TrainerPlugin } from './trainerPlugin.js';
 
 /** Options of {@link dmganModule}: DMGAN's options, plus the user's GAN when DMGAN trains it. */
 export interface DmganModuleOptions extends DMGANOptions {
@@ -43,25 +44,16 @@ function resolveLoss(loss: GanDefinition['loss'] | DMGANOptions['loss']): Advers
 export function dmganModule(options: DmganModuleOptions = {}): ContainerModule {
   const { gan, ...rest } = options;
   const resolved = resolveOptions(rest);
+  // With a GAN the module builds tensors; tfjs' own error for a missing backend names no fix.
+  if (gan && !backendAvailable()) throw new DmganConfigError('no TensorFlow.js backend is registered: call `await initEngine()` before building a DMGAN');
   return new ContainerModule(({ bind }) => {
     bind<ResolvedOptions>(TOKENS.Options).toConstantValue(resolved);
     bind(TOKENS.Backend).toConstantValue(resolved.backend ?? 'auto');
     bind<AdversarialLoss>(TOKENS.Loss).toDynamicValue(() => resolveLoss(gan?.loss ?? resolved.loss)).inSingletonScope();
     bind<LearnedPrior>(TOKENS.Prior).toDynamicValue(() => new LearnedPrior(resolved.generators, resolved.priorOptions)).inSingletonScope();
     bind<QHeadFactory>(TOKENS.QHead).toConstantValue(defaultQHeadFactory(resolved));
-    bind<TrainerPlugin>(TOKENS.TrainerPlugin)
-      .toDynamicValue(
-        (ctx) =>
-          new DmganPlugin({
-            prior: ctx.get<LearnedPrior>(TOKENS.Prior),
-            qHead: ctx.get<QHeadFactory>(TOKENS.QHead),
-            qWeight: resolved.qWeight,
-            latent: resolved.latent,
-            seed: resolved.seed,
-            ...(resolved.optimizers?.q ? { qOptimizer: resolved.optimizers.q } : {}),
-          }),
-      )
-      .inSingletonScope();
+    bind<DmganPlugin>(TOKENS.DmganPlugin).toDynamicValue((ctx) => buildPlugin(ctx, resolved, gan)).inSingletonScope();
+    bind<TrainerPlugin>(TOKENS.TrainerPlugin).toService(TOKENS.DmganPlugin);
     if (!gan) return;
     bind<GanDefinition>(TOKENS.Gan).toConstantValue(gan);
     bind<GanParts>(TOKENS.GanParts)
@@ -71,21 +63,43 @@ export function dmganModule(options: DmganModuleOptions = {}): ContainerModule {
   });
 }
 
+// With a GAN the feature width is known, so Q is built now (when some term needs it); without
+// one, the plugin builds Q from the factory on the first critic features a trainer shows it.
+function buildPlugin(ctx: ResolutionContext, o: ResolvedOptions, gan: GanDefinition | undefined): DmganPlugin {
+  const prior = ctx.get<LearnedPrior>(TOKENS.Prior);
+  const factory = ctx.get<QHeadFactory>(TOKENS.QHead);
+  let qHead: DmganPlugin['qHead'] | QHeadFactory = factory;
+  if (gan) {
+    const parts = ctx.get<GanParts>(TOKENS.GanParts);
+    if (prior.n !== parts.ensemble.size) {
+      throw new DmganConfigError(`the prior has n = ${prior.n} but there are ${parts.ensemble.size} generators`);
+    }
+    qHead = o.qWeight > 0 || prior.mode === 'learned' ? scoped(() => factory(parts.featureSize, parts.ensemble.size)) : null;
+  }
+  return new DmganPlugin({
+    prior,
+    qHead,
+    qWeight: o.qWeight,
+    latent: o.latent,
+    seed: o.seed,
+    ...(o.optimizers?.q ? { qOptimizer: o.optimizers.q } : {}),
+  });
+}
+
 function buildCore(ctx: ResolutionContext, o: ResolvedOptions): DmganCore {
   const gan = ctx.get<GanDefinition>(TOKENS.Gan);
-  const prior = ctx.get<LearnedPrior>(TOKENS.Prior);
   const loss = ctx.get<AdversarialLoss>(TOKENS.Loss);
   const parts = ctx.get<GanParts>(TOKENS.GanParts);
-  if (prior.n !== parts.ensemble.size) {
-    throw new DmganConfigError(`the prior has n = ${prior.n} but there are ${parts.ensemble.size} generators`);
-  }
-  const qHead = o.qWeight > 0 || prior.mode === 'learned' ? scoped(() => ctx.get<QHeadFactory>(TOKENS.QHead)(parts.featureSize, parts.ensemble.size)) : null;
+  const plugin = ctx.get<DmganPlugin>(TOKENS.DmganPlugin);
   return new DmganCore({
     latentDim: gan.latentDim,
     ensemble: parts.ensemble,
     critic: parts.critic,
-    qHead,
-    prior,
+    qHead: plugin.qHead,
+    prior: plugin.prior,
+    plugin,
+    // Every plugin bound in the container runs in this engine (the DMGAN plugin first).
+    plugins: ctx.getAll<TrainerPlugin>(TOKENS.TrainerPlugin),
     loss,
     qWeight: o.qWeight,
     discriminatorSteps: o.discriminatorSteps,

@@ -4,7 +4,8 @@
  *
  * | token | bound to |
  * |---|---|
- * | `TrainerPlugin` | the DMGAN {@link TrainerPlugin} (multi-injection: `getAll`) |
+ * | `TrainerPlugin` | every {@link TrainerPlugin} the engine runs, the DMGAN plugin first (multi-injection: `getAll`) |
+ * | `DmganPlugin` | the DMGAN plugin itself (`DmganPlugin`) |
  * | `Options` | the validated options (`ResolvedOptions`) |
  * | `Backend` | the backend choice (`BackendChoice`) |
  * | `Loss` | the adversarial loss (`AdversarialLoss`) |
@@ -14,6 +15,7 @@
  */
 export const TOKENS = {
   TrainerPlugin: Symbol.for('dmgan.TrainerPlugin'),
+  DmganPlugin: Symbol.for('dmgan.DmganPlugin'),
   Options: Symbol.for('dmgan.Options'),
   Backend: Symbol.for('dmgan.Backend'),
   Loss: Symbol.for('dmgan.Loss'),

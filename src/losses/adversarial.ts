@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Names of the built-in adversarial losses. */
-export type AdversarialLossName = 'wgan-gp' | 'wgan-gp-two-sided' | 'gan-log' | 'gan-mod' | 'hinge';
-
 /** An adversarial objective: what the critic and the generator each minimise. */
 export interface AdversarialLoss {
   readonly name: string;
@@ -57,18 +54,29 @@ export function hingeLoss(): AdversarialLoss {
   };
 }
 
+/**
+ * The built-in adversarial losses by name. Adding one here is the only edit needed: the name
+ * type and the options' validation derive from this record.
+ */
+export const ADVERSARIAL_LOSSES = {
+  'wgan-gp': () => wganLoss(),
+  'wgan-gp-two-sided': () => wganLoss({ penalty: 'two-sided' }),
+  'gan-log': () => ganLoss('log'),
+  'gan-mod': () => ganLoss('mod'),
+  hinge: () => hingeLoss(),
+} as const satisfies Record<string, () => AdversarialLoss>;
+
+/** Names of the built-in adversarial losses. */
+export type AdversarialLossName = keyof typeof ADVERSARIAL_LOSSES;
+
+/** {@link ADVERSARIAL_LOSSES}' names, as a non-empty tuple (what `z.enum` takes). */
+export const ADVERSARIAL_LOSS_NAMES = Object.keys(ADVERSARIAL_LOSSES) as [AdversarialLossName, ...AdversarialLossName[]];
+
 /** A built-in loss by name. */
 export function adversarialLoss(name: AdversarialLossName): AdversarialLoss {
-  switch (name) {
-    case 'wgan-gp':
-      return wganLoss();
-    case 'wgan-gp-two-sided':
-      return wganLoss({ penalty: 'two-sided' });
-    case 'gan-log':
-      return ganLoss('log');
-    case 'gan-mod':
-      return ganLoss('mod');
-    case 'hinge':
-      return hingeLoss();
+  // Own keys only: a name from untyped input could be 'toString'.
+  if (!Object.prototype.hasOwnProperty.call(ADVERSARIAL_LOSSES, name)) {
+    throw new Error(`unknown adversarial loss '${String(name)}' (built in: ${ADVERSARIAL_LOSS_NAMES.join(', ')})`);
   }
+  return ADVERSARIAL_LOSSES[name]();
 }

@@ -5,9 +5,9 @@ import { join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { restoreCheckpoint } from '../../plugins/checkpoint/index.js';
 import type { CheckpointManifest, LoadedCheckpoint } from '../../plugins/checkpoint/index.js';
-import type { StepLosses } from '../../src/core/dmganCore.js';
+import type { StepLosses } from '../../src/core/trainer/steps.js';
 import { Random } from '../../src/core/random.js';
-import { sampleLineData, type LineDatasetName } from '../../src/experiments/lines/data.js';
+import { sampleLineData, type LineDatasetName } from '../../src/metrics/lines/data.js';
 import { buildLinesModel, type LineModelName } from '../../src/experiments/lines/models.js';
 import type { LinesLoopState } from '../../src/experiments/lines/run.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNewestCheckpoint, saveRotatingCheckpoint } from '../../plugins/checkpoint/index.js';
 import type { CheckpointManifest } from '../../plugins/checkpoint/index.js';
-import type { StepLosses } from '../../src/core/dmganCore.js';
+import type { StepLosses } from '../../src/core/trainer/steps.js';
 import { Random } from '../../src/core/random.js';
 import { initEngine } from '../../src/engine/index.js';
 import { runLinesExperiment } from '../../src/experiments/lines/run.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNewestCheckpoint, restoreCheckpoint, saveRotatingCheckpoint } from '../../plugins/checkpoint/index.js';
 import type { CheckpointManifest } from '../../plugins/checkpoint/index.js';
 import { checkFiniteLosses, NumericalFaultError } from '../../plugins/faults/index.js';
-import type { DmganCore } from '../../src/core/dmganCore.js';
+import type { DmganCore } from '../../plugins/dmgan/dmganCore.js';
 import { initEngine } from '../../src/engine/index.js';
 import { runLinesExperiment, type LinesLoopState, type LinesRunConfig } from '../../src/experiments/lines/run.js';
 import { dmgan, snapshot } from './helpers.js';

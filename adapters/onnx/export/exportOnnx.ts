@@ -1,19 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../../../plugins/io/atomicFile.js';
-import { DMGAN } from '../../../src/api/dmgan.js';
-import { DmganCore } from '../../../src/core/dmganCore.js';
+import { writeFileAtomic } from '../../files/atomicFile.js';
 import { GeneratorEnsemble, MaskedEnsemble, type EnsembleModule } from '../../../src/core/ensemble.js';
 import { FusedMlpEnsemble } from '../../../src/core/fusedMlpEnsemble.js';
-import type { GeneratorModule } from '../../../src/core/modules.js';
-import { MlpGenerator } from '../../../src/core/nn/mlp.js';
-import { onnxModelOf, type OnnxModel } from '../importOnnx.js';
+import type { LearnedPriorJSON } from '../../../src/core/prior.js';
 import { encodeModel, type ModelProto } from '../proto.js';
 import { attr, ElemType, GraphBuilder, valueInfo } from './builder.js';
-import { inlineOnnxGenerator } from './inline.js';
-import { emitMlp, emitStackedMlp, type StackedLayer, type StackedMlp } from './mlp.js';
+import type { ExportPart, StackedLayer, StackedMlp } from './exporter.js';
+import { exportPartOf, GENERATOR_EXPORTERS } from './exporters.js';
+import { emitStackedMlp } from './mlp.js';
 import { bakePrior, emitPriorIds, type BakedPrior } from './prior.js';
+
+/**
+ * What an export reads of a trained model. A `DmganCore` is one; a `DMGAN` holds one as
+ * `core`. Structural, so that this adapter knows neither class.
+ */
+export interface ExportSource {
+  readonly ensemble: EnsembleModule;
+  readonly latentDim: number;
+  /** The latent distribution's name (written into the metadata). */
+  readonly latent: string;
+  /** The prior whose sampling distribution the 'prior' mode bakes in. */
+  readonly prior: { toJSON(): LearnedPriorJSON };
+}
+
+/** What {@link exportOnnx} takes: an {@link ExportSource} (a `DmganCore`), or an object holding one as `core` (a `DMGAN`). */
+export type Exportable = ExportSource | { readonly core: ExportSource };
 
 /** Options of {@link exportOnnx}. */
 export interface ExportOnnxOptions {
@@ -61,9 +74,7 @@ const DEFAULT_OPSET = 13;
 /** Where (the per-generator selection) needs opset 9. */
 const MIN_OPSET = 9;
 
-type Plan =
-  | { kind: 'stacked'; mlp: StackedMlp }
-  | { kind: 'per-generator'; parts: ({ kind: 'mlp'; generator: MlpGenerator } | { kind: 'onnx'; model: OnnxModel })[] };
+type Plan = { kind: 'stacked'; mlp: StackedMlp } | { kind: 'per-generator'; parts: ExportPart[] };
 
 function describe(g: unknown): string {
   const name = (g as { constructor?: { name?: string } } | null)?.constructor?.name;
@@ -79,20 +90,23 @@ function readStacked(kernels: readonly tf.Variable[], biases: readonly tf.Variab
   }));
 }
 
-function mlpLayers(g: MlpGenerator): StackedLayer[] {
-  return g.layers.map((d) => ({
-    kernel: d.kernel.dataSync() as Float32Array,
-    bias: d.bias ? (d.bias.dataSync() as Float32Array) : new Float32Array(d.outputSize),
-    inputs: d.inputSize,
-    outputs: d.outputSize,
-  }));
+/** n parts of one stack key → one stacked MLP: per layer, the generators' weights one after another. */
+function stackParts(stacks: readonly NonNullable<ExportPart['stack']>[]): StackedMlp {
+  const per = stacks.map((s) => s.layers());
+  const first = stacks[0] as NonNullable<ExportPart['stack']>;
+  const layers = (per[0] as StackedLayer[]).map((l0, l) => {
+    const kernel = new Float32Array(stacks.length * l0.kernel.length);
+    const bias = new Float32Array(stacks.length * l0.bias.length);
+    per.forEach((layers, g) => {
+      kernel.set((layers[l] as StackedLayer).kernel, g * l0.kernel.length);
+      bias.set((layers[l] as StackedLayer).bias, g * l0.bias.length);
+    });
+    return { kernel, bias, inputs: l0.inputs, outputs: l0.outputs };
+  });
+  return { n: stacks.length, layers, activation: first.activation, outputActivation: first.outputActivation };
 }
 
-function mlpKey(g: MlpGenerator): string {
-  return `${g.spec.sizes.join(',')}|${g.spec.activation}|${g.spec.outputActivation ?? 'linear'}|${g.layers.map((d) => (d.bias ? 1 : 0)).join('')}`;
-}
-
-/** Decides how to write the ensemble; throws naming the first generator it cannot write. */
+/** Decides how to write the ensemble; throws naming the first generator no registered exporter can write. */
 function plan(ensemble: EnsembleModule): Plan {
   if (ensemble instanceof FusedMlpEnsemble) {
     return { kind: 'stacked', mlp: { n: ensemble.size, layers: readStacked(ensemble.kernels, ensemble.biases), activation: ensemble.activation, outputActivation: ensemble.outputActivation } };
@@ -101,36 +115,21 @@ function plan(ensemble: EnsembleModule): Plan {
   if (!(ensemble instanceof GeneratorEnsemble)) {
     throw new TypeError(`exportOnnx: unsupported ensemble type ${describe(ensemble)} (supported: FusedMlpEnsemble, GeneratorEnsemble, MaskedEnsemble)`);
   }
-  const gens = ensemble.generators;
-  const mlps = gens.filter((g): g is MlpGenerator => g instanceof MlpGenerator);
-  if (mlps.length === gens.length && new Set(mlps.map(mlpKey)).size === 1) {
-    const first = mlps[0] as MlpGenerator;
-    const per = mlps.map(mlpLayers);
-    const layers = (per[0] as StackedLayer[]).map((l0, l) => {
-      const kernel = new Float32Array(mlps.length * l0.kernel.length);
-      const bias = new Float32Array(mlps.length * l0.bias.length);
-      per.forEach((layers, g) => {
-        kernel.set((layers[l] as StackedLayer).kernel, g * l0.kernel.length);
-        bias.set((layers[l] as StackedLayer).bias, g * l0.bias.length);
-      });
-      return { kernel, bias, inputs: l0.inputs, outputs: l0.outputs };
-    });
-    return { kind: 'stacked', mlp: { n: mlps.length, layers, activation: first.spec.activation, outputActivation: first.spec.outputActivation ?? 'linear' } };
-  }
-  const parts = gens.map((g: GeneratorModule, i) => {
-    if (g instanceof MlpGenerator) return { kind: 'mlp' as const, generator: g };
-    const model = onnxModelOf(g);
-    if (model) return { kind: 'onnx' as const, model };
+  const parts = ensemble.generators.map((g, i) => {
+    const part = exportPartOf(g);
+    if (part) return part;
     throw new TypeError(
-      `exportOnnx: generator ${i} is ${describe(g)}, which cannot be exported (supported: MlpGenerator, FusedMlpEnsemble, generators imported with importOnnx)`,
+      `exportOnnx: generator ${i} is ${describe(g)}, which cannot be exported (supported: ${GENERATOR_EXPORTERS.map((e) => e.name).join(', ')}, or a FusedMlpEnsemble)`,
     );
   });
+  const stacks = parts.flatMap((p) => (p.stack ? [p.stack] : []));
+  if (stacks.length === parts.length && new Set(stacks.map((s) => s.key)).size === 1) return { kind: 'stacked', mlp: stackParts(stacks) };
   return { kind: 'per-generator', parts };
 }
 
 function opsetOf(p: Plan): number {
   if (p.kind === 'stacked') return DEFAULT_OPSET;
-  const opsets = new Set(p.parts.flatMap((part) => (part.kind === 'onnx' ? [part.model.opset] : [])));
+  const opsets = new Set(p.parts.flatMap((part) => (part.opset === undefined ? [] : [part.opset])));
   if (opsets.size > 1) throw new Error(`exportOnnx: the ONNX generators use different opsets (${[...opsets].join(', ')}); one exported graph needs one`);
   const opset = opsets.size === 1 ? ([...opsets][0] as number) : DEFAULT_OPSET;
   if (opset < MIN_OPSET) throw new Error(`exportOnnx: the ONNX generators use opset ${opset}; export needs opset ${MIN_OPSET} or newer (Where)`);
@@ -142,12 +141,8 @@ function opsetOf(p: Plan): number {
  * `Where(ids == g)` per generator and a sum over generators (the unselected terms are exact zeros,
  * and Where never multiplies, so a non-finite output of another generator cannot leak in).
  */
-function emitPerGenerator(b: GraphBuilder, parts: Extract<Plan, { kind: 'per-generator' }>['parts'], z: string, ids: string, sampleRank: number): string {
-  const outputs = parts.map((part, g) =>
-    part.kind === 'mlp'
-      ? emitMlp(b, `g${g}`, mlpLayers(part.generator), part.generator.spec.activation, part.generator.spec.outputActivation ?? 'linear', z)
-      : inlineOnnxGenerator(b, part.model, `g${g}`, z),
-  );
+function emitPerGenerator(b: GraphBuilder, parts: readonly ExportPart[], z: string, ids: string, sampleRank: number): string {
+  const outputs = parts.map((part, g) => part.emit(b, `g${g}`, z));
   const stacked = b.op('Concat', outputs.map((y) => b.unsqueeze(y, [0])), [attr.int('axis', 0)]);
   const gids = b.int64Const('generator_ids', [parts.length, 1], parts.map((_, g) => g));
   let mask = b.op('Equal', [b.unsqueeze(ids, [0]), gids]);
@@ -156,13 +151,22 @@ function emitPerGenerator(b: GraphBuilder, parts: Extract<Plan, { kind: 'per-gen
   return b.reduceSum(b.op('Where', [mask, stacked, zero]), [0], false);
 }
 
-function coreOf(model: DMGAN | DmganCore): DmganCore {
-  if (model instanceof DMGAN) return model.core;
-  if (model instanceof DmganCore) return model;
+function isSource(x: unknown): x is ExportSource {
+  if (typeof x !== 'object' || x === null) return false;
+  const m = x as Partial<Record<keyof ExportSource, unknown>>;
+  const prior = m.prior as { toJSON?: unknown } | undefined;
+  const ensemble = m.ensemble as { generate?: unknown } | undefined;
+  return typeof m.latentDim === 'number' && typeof m.latent === 'string' && typeof ensemble?.generate === 'function' && typeof prior?.toJSON === 'function';
+}
+
+function sourceOf(model: Exportable): ExportSource {
+  const core = (model as { core?: unknown } | null)?.core;
+  if (isSource(core)) return core;
+  if (isSource(model)) return model;
   throw new TypeError(`exportOnnx: expected a DMGAN or a DmganCore, got ${describe(model)}`);
 }
 
-function samplingProbabilities(core: DmganCore): number[] {
+function samplingProbabilities(core: ExportSource): number[] {
   const json = core.prior.toJSON();
   // The distribution `prior.sample` draws from: softmax(ζ / T).
   const t = json.options.temperature;
@@ -176,8 +180,8 @@ function samplingProbabilities(core: DmganCore): number[] {
  * Builds the ONNX model of a trained ensemble in memory (see {@link exportOnnx}); nothing is
  * written. Reads the current weights; leaves no tensors behind.
  */
-export function buildOnnxExport(model: DMGAN | DmganCore, options: ExportOnnxOptions = {}): { model: ModelProto; bytes: Uint8Array; info: ExportOnnxInfo } {
-  const core = coreOf(model);
+export function buildOnnxExport(model: Exportable, options: ExportOnnxOptions = {}): { model: ModelProto; bytes: Uint8Array; info: ExportOnnxInfo } {
+  const core = sourceOf(model);
   const mode = options.mode ?? 'ids';
   if (mode !== 'ids' && mode !== 'prior') throw new RangeError(`exportOnnx: mode must be 'ids' or 'prior', got '${String(mode)}'`);
   const minPrior = options.minPrior ?? 0;
@@ -249,7 +253,7 @@ export function buildOnnxExport(model: DMGAN | DmganCore, options: ExportOnnxOpt
  * (their graphs inlined with the trained weights; every generator runs on the batch and each
  * sample keeps its own generator's output). Anything else throws naming the generator.
  */
-export async function exportOnnx(model: DMGAN | DmganCore, path: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxInfo> {
+export async function exportOnnx(model: Exportable, path: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxInfo> {
   const { bytes, info } = buildOnnxExport(model, options);
   await mkdir(dirname(path), { recursive: true });
   await writeFileAtomic(path, bytes);

@@ -1,6 +1,7 @@
-import type { OnnxModel } from '../importOnnx.js';
+import { onnxModelOf, type OnnxModel } from '../importOnnx.js';
 import type { NodeProto } from '../proto.js';
 import { cleanAttribute, floatTensor, hostTensor, type GraphBuilder } from './builder.js';
+import type { GeneratorExporter } from './exporter.js';
 
 /**
  * Copies an imported model's graph into `b` with every value renamed under `prefix`, its input
@@ -46,3 +47,13 @@ export function inlineOnnxGenerator(b: GraphBuilder, model: OnnxModel, prefix: s
   }
   return rename(output);
 }
+
+/** Generators made by `importOnnx(…).asGenerator()`: their graphs inlined with the trained weights. */
+export const onnxGeneratorExporter: GeneratorExporter = {
+  name: 'generators imported with importOnnx',
+  part(g) {
+    const model = onnxModelOf(g);
+    if (!model) return null;
+    return { opset: model.opset, emit: (b, prefix, z) => inlineOnnxGenerator(b, model, prefix, z) };
+  },
+};

@@ -1,21 +1,9 @@
 import type { ActivationName } from '../../../src/core/nn/activations.js';
+import { MlpGenerator } from '../../../src/core/nn/mlp.js';
 import { attr, type GraphBuilder } from './builder.js';
+import type { GeneratorExporter, StackedLayer, StackedMlp } from './exporter.js';
 
-/** One layer of stacked weights: kernel [n, in, out] and bias [n, out], row-major. */
-export interface StackedLayer {
-  readonly kernel: Float32Array;
-  readonly bias: Float32Array;
-  readonly inputs: number;
-  readonly outputs: number;
-}
-
-/** The layers and activations of n same-shaped MLP generators. */
-export interface StackedMlp {
-  readonly n: number;
-  readonly layers: readonly StackedLayer[];
-  readonly activation: ActivationName;
-  readonly outputActivation: ActivationName;
-}
+export type { StackedLayer, StackedMlp } from './exporter.js';
 
 /** Writes `activation(x)` with tfjs' constants (leaky ReLU slope 0.2, ELU α 1, SELU's). */
 export function emitActivation(b: GraphBuilder, x: string, name: ActivationName): string {
@@ -70,3 +58,32 @@ export function emitMlp(b: GraphBuilder, prefix: string, layers: readonly Stacke
   });
   return h;
 }
+
+/** An MLP generator's current weights as {@link StackedLayer}s of one generator. */
+export function mlpLayers(g: MlpGenerator): StackedLayer[] {
+  return g.layers.map((d) => ({
+    kernel: d.kernel.dataSync() as Float32Array,
+    bias: d.bias ? (d.bias.dataSync() as Float32Array) : new Float32Array(d.outputSize),
+    inputs: d.inputSize,
+    outputs: d.outputSize,
+  }));
+}
+
+/** The project's {@link MlpGenerator}s: stacked by id when all are alike, else one sub-graph each. */
+export const mlpGeneratorExporter: GeneratorExporter = {
+  name: 'MlpGenerator',
+  part(g) {
+    if (!(g instanceof MlpGenerator)) return null;
+    const activation = g.spec.activation;
+    const outputActivation = g.spec.outputActivation ?? 'linear';
+    return {
+      emit: (b, prefix, z) => emitMlp(b, prefix, mlpLayers(g), activation, outputActivation, z),
+      stack: {
+        key: `${g.spec.sizes.join(',')}|${activation}|${outputActivation}|${g.layers.map((d) => (d.bias ? 1 : 0)).join('')}`,
+        layers: () => mlpLayers(g),
+        activation,
+        outputActivation,
+      },
+    };
+  },
+};

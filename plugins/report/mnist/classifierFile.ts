@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MnistClassifier } from '../../../src/metrics/classifier.js';
 import type { ClassifierWeights } from '../../../src/metrics/classifier.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../io/atomicFile.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../../adapters/files/atomicFile.js';
 
 /** What `model.json` beside the weights says. */
 export interface ClassifierManifest {

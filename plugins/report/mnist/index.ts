@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { writeFileAtomic } from '../../io/atomicFile.js';
+import { writeFileAtomic } from '../../../adapters/files/atomicFile.js';
 import { renderPriorHistorySvg } from '../curves.js';
 import { renderIndexHtml } from '../html.js';
 import type { ReportImage } from '../html.js';

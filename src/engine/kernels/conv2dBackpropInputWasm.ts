@@ -109,7 +109,7 @@ export const conv2dBackpropInputWasmConfig = replacement.config;
 
 /**
  * Puts {@link conv2dBackpropInputWasmConfig} in place of the wasm backend's own kernel (kept
- * for NCHW), once per process. Idempotent; safe before the backend initialises.
+ * for NCHW), once per process. Idempotent; does nothing until the wasm package is loaded.
  * @returns true when this call registered it.
  */
 export function registerConv2dBackpropInputWasm(): boolean {

@@ -27,7 +27,7 @@ export function view(t: TensorInfo, shape: number[]): TensorInfo {
 /** A project kernel put in place of a backend's own, which stays callable for the cases it leaves. */
 export interface ReplacementKernel {
   readonly config: KernelConfig;
-  /** Registers {@link config} in place of the current kernel, once per process. @returns true when this call did. */
+  /** Registers {@link config} in place of the current kernel, once per process, once its backend is loaded. @returns true when this call did. */
   register(): boolean;
   /** Runs the replaced kernel (`why`: what made the replacement hand over, for the error when there is none). */
   callOriginal(args: Parameters<KernelFunc>[0], why: string): ReturnType<KernelFunc>;
@@ -37,7 +37,8 @@ export interface ReplacementKernel {
  * Wraps `kernelFunc` as the replacement of `kernelName` on `backendName`. Once registered the
  * slot is left alone (it may by then hold a kernel that wraps this one, e.g. onnxruntime's). The
  * replaced kernel's setup runs on its first use: a backend sets up only the kernels registered
- * when it starts.
+ * when it starts. Nothing is registered before the backend's package is loaded: loading it
+ * would overwrite the replacement.
  */
 export function replacementKernel(backendName: string, kernelName: string, kernelFunc: KernelFunc): ReplacementKernel {
   const config: KernelConfig = { kernelName, backendName, kernelFunc };
@@ -47,7 +48,7 @@ export function replacementKernel(backendName: string, kernelName: string, kerne
   return {
     config,
     register() {
-      if (registered) return false;
+      if (registered || tf.findBackendFactory(backendName) === null) return false;
       registered = true;
       const current = tf.getKernel(kernelName, backendName);
       if (current?.kernelFunc === kernelFunc) return false;

@@ -1,4 +1,4 @@
-import { DmganCore } from '../../core/dmganCore.js';
+import { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
 import { GeneratorEnsemble, MaskedEnsemble, type EnsembleModule } from '../../core/ensemble.js';
 import { FusedMlpEnsemble } from '../../core/fusedMlpEnsemble.js';
 import { MlpCritic, MlpGenerator } from '../../core/nn/mlp.js';

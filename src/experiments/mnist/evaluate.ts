@@ -1,3 +1,4 @@
+import { EFFECTIVE_GENERATOR_THRESHOLD } from '../../core/prior.js';
 import { classHistogram, interModeJsd, perGeneratorClassMetrics, sampleQuality } from '../../metrics/classMetrics.js';
 import { fid } from '../../metrics/fid.js';
 import { msdByClass } from '../../metrics/geodesic.js';
@@ -48,7 +49,7 @@ export interface MnistMetrics {
   readonly msd_by_class: Array<number | null>;
   readonly class_histogram: number[];
   readonly real_class_histogram: number[];
-  /** Generators with prior > 0.05 (DESIGN.md's "effective generators"). */
+  /** Generators with prior > {@link EFFECTIVE_GENERATOR_THRESHOLD} (DESIGN.md's "effective generators"). */
   readonly effective_generators: number;
   readonly prior: number[];
   readonly per_generator: MnistGeneratorRecord[];
@@ -124,7 +125,7 @@ export function evaluateMnist(
     msd_by_class: msd,
     class_histogram: Array.from(hist),
     real_class_histogram: Array.from(input.real.histogram),
-    effective_generators: prior.filter((p) => p > 0.05).length,
+    effective_generators: prior.filter((p) => p > EFFECTIVE_GENERATOR_THRESHOLD).length,
     prior,
     per_generator: perGen.map((g) => {
       const h = Array.from(g.histogram);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DmganCore } from '../../core/dmganCore.js';
+import { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
 import { GeneratorEnsemble } from '../../core/ensemble.js';
 import type { CriticModule, CriticOutput, GeneratorModule } from '../../core/modules.js';
 import { BatchNorm } from '../../core/nn/batchNorm.js';

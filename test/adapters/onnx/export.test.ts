@@ -8,11 +8,11 @@ import { importOnnx } from '../../../adapters/onnx/index.js';
 import { buildOnnxExport, exportOnnx, idForUniform, type ExportOnnxOptions } from '../../../adapters/onnx/export/index.js';
 import { withDMGAN } from '../../../src/api/index.js';
 import type { DMGAN } from '../../../src/api/index.js';
-import type { DmganCore } from '../../../src/core/dmganCore.js';
+import type { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
 import { GeneratorEnsemble } from '../../../src/core/ensemble.js';
 import { MlpGenerator } from '../../../src/core/nn/mlp.js';
 import { Random } from '../../../src/core/random.js';
-import { sampleLineData } from '../../../src/experiments/lines/data.js';
+import { sampleLineData } from '../../../src/metrics/lines/data.js';
 import { buildLinesModel } from '../../../src/experiments/lines/models.js';
 import { FIXTURES, maxAbsDiff, useCpu } from './helpers.js';
 

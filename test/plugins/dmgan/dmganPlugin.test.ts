@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DmganPlugin } from '../../../plugins/dmgan/index.js';
-import { LearnedPrior, QHead, Random } from '../../../src/index.js';
+import { LearnedPrior } from '../../../src/index.js';
+import { QHead, Random } from '../../../src/entry/engine.js';
 import { initEngine } from '../../../src/engine/index.js';
 
 const F = 5;

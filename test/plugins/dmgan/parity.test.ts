@@ -2,17 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Container } from 'inversify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGanParts } from '../../../src/api/buildParts.js';
-import {
-  PluginList,
-  REFERENCE_OPTIMIZERS,
-  Random,
-  TOKENS,
-  VariableAdam,
-  dmganModule,
-  gradientPenalty,
-  wganLoss,
-  withDMGAN,
-} from '../../../src/index.js';
+import { PluginList, TOKENS, dmganModule, wganLoss, withDMGAN } from '../../../src/index.js';
+import { REFERENCE_OPTIMIZERS, Random, VariableAdam, gradientPenalty } from '../../../src/entry/engine.js';
 import type { LearnedPrior, LearnedPriorJSON, QHeadFactory, StepLosses, TrainerPlugin } from '../../../src/index.js';
 import { initEngine } from '../../../src/engine/index.js';
 import { lineBatches, linesGan, runBatches } from '../../src/api/helpers.js';

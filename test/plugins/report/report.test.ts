@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../../src/core/random.js';
-import { sampleLineData } from '../../../src/experiments/lines/data.js';
-import { evaluateLines } from '../../../src/experiments/lines/metrics.js';
-import type { LinesMetrics } from '../../../src/experiments/lines/metrics.js';
+import { sampleLineData } from '../../../src/metrics/lines/data.js';
+import { evaluateLines } from '../../../src/metrics/lines/metrics.js';
+import type { LinesMetrics } from '../../../src/metrics/lines/metrics.js';
 import {
   LINES_REPORT_FILES,
   formatValue,

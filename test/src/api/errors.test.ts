@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../../src/engine/index.js';
-import { DmganConfigError, LearnedPrior, resolveOptions, withDMGAN } from '../../../src/index.js';
+import { DmganConfigError, LearnedPrior, withDMGAN } from '../../../src/index.js';
+import { resolveOptions } from '../../../src/entry/engine.js';
 import { linesGan } from './helpers.js';
 
 describe('clear errors', () => {

@@ -4,7 +4,7 @@ import type { QHeadFactory } from '../../../src/api/options.js';
 import { MlpCritic, MlpGenerator } from '../../../src/core/nn/mlp.js';
 import { QHead } from '../../../src/core/qHead.js';
 import { Random } from '../../../src/core/random.js';
-import { sampleLineData } from '../../../src/experiments/lines/data.js';
+import { sampleLineData } from '../../../src/metrics/lines/data.js';
 
 /**
  * The line experiment's models built exactly as `buildLinesModel` builds them (same init

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DmganCore, StepLosses } from '../../../src/core/dmganCore.js';
+import type { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
+import type { StepLosses } from '../../../src/core/trainer/steps.js';
 import { Random } from '../../../src/core/random.js';
 import { initEngine } from '../../../src/engine/index.js';
-import { sampleLineData } from '../../../src/experiments/lines/data.js';
+import { sampleLineData } from '../../../src/metrics/lines/data.js';
 import { buildLinesModel } from '../../../src/experiments/lines/models.js';
 
 function run(core: DmganCore, iterations: number, dataSeed: number, read = true): StepLosses[] {

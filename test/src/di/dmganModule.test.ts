@@ -1,7 +1,8 @@
 import { Container } from 'inversify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DMGAN, DmganPlugin, LearnedPrior, TOKENS, dmganModule, hingeLoss } from '../../../src/index.js';
-import type { AdversarialLoss, DmganCore, TrainerPlugin } from '../../../src/index.js';
+import type { AdversarialLoss, TrainerPlugin } from '../../../src/index.js';
+import type { DmganCore } from '../../../src/entry/engine.js';
 import { initEngine } from '../../../src/engine/index.js';
 import { linesGan } from '../api/helpers.js';
 

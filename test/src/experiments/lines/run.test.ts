@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StepLosses } from '../../../../src/core/dmganCore.js';
+import type { StepLosses } from '../../../../src/core/trainer/steps.js';
 import { initEngine } from '../../../../src/engine/backend.js';
 import { runLinesExperiment } from '../../../../src/experiments/lines/run.js';
 import type { LinesRunConfig } from '../../../../src/experiments/lines/run.js';

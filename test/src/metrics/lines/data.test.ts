@@ -9,8 +9,8 @@ import {
   nearestPiece,
   pieceProbabilities,
   sampleLineData,
-} from '../../../../src/experiments/lines/data.js';
-import type { LinePiece } from '../../../../src/experiments/lines/data.js';
+} from '../../../../src/metrics/lines/data.js';
+import type { LinePiece } from '../../../../src/metrics/lines/data.js';
 
 // Chi-square critical values at p = 0.001 for 3 and 1 degrees of freedom.
 const CHI2_CRIT: Record<number, number> = { 1: 10.83, 3: 16.27 };

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../../src/engine/index.js';
-import { PluginList } from '../../../src/index.js';
-import type { TrainerPlugin } from '../../../src/index.js';
+import { initEngine } from '../../../../src/engine/index.js';
+import { PluginList } from '../../../../src/index.js';
+import type { TrainerPlugin } from '../../../../src/index.js';
 
 describe('PluginList', () => {
   beforeAll(async () => {

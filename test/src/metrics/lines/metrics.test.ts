@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../../../src/core/random.js';
-import { sampleLineData } from '../../../../src/experiments/lines/data.js';
+import { sampleLineData } from '../../../../src/metrics/lines/data.js';
 import {
   EFFECTIVE_PRIOR_THRESHOLD,
   OFF_MANIFOLD_THRESHOLD,
   evaluateLines,
-} from '../../../../src/experiments/lines/metrics.js';
+} from '../../../../src/metrics/lines/metrics.js';
 import { energyDistance } from '../../../../src/metrics/energyDistance.js';
 
 // Midpoints of the balanced pieces, in piece order, and their outward unit normals.

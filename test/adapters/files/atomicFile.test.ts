@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic, writeJsonAtomic } from '../../../plugins/io/atomicFile.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../../adapters/files/atomicFile.js';
 
 let dir: string;
 beforeEach(async () => {

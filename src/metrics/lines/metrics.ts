@@ -1,13 +1,14 @@
-import { energyDistance } from '../../metrics/energyDistance.js';
-import { jensenShannonDivergence } from '../../metrics/jsd.js';
+import { EFFECTIVE_GENERATOR_THRESHOLD } from '../../core/prior.js';
+import { energyDistance } from '../energyDistance.js';
+import { jensenShannonDivergence } from '../jsd.js';
 import { lineDataset, distanceToLinePiece } from './data.js';
 import type { LineDatasetName } from './data.js';
 
 /** A sample farther than this from every true piece is off-manifold (DESIGN.md). */
 export const OFF_MANIFOLD_THRESHOLD = 0.05;
 
-/** A generator whose prior exceeds this counts as effective (DESIGN.md). */
-export const EFFECTIVE_PRIOR_THRESHOLD = 0.05;
+/** {@link EFFECTIVE_GENERATOR_THRESHOLD} under this module's older name. */
+export const EFFECTIVE_PRIOR_THRESHOLD = EFFECTIVE_GENERATOR_THRESHOLD;
 
 /** What {@link evaluateLines} measures. */
 export interface LinesEvalInput {
@@ -67,7 +68,7 @@ export interface LinesMetrics {
  */
 export function evaluateLines(input: LinesEvalInput, options: LinesEvalOptions = {}): LinesMetrics {
   const offThreshold = options.offManifoldThreshold ?? OFF_MANIFOLD_THRESHOLD;
-  const priorThreshold = options.effectivePriorThreshold ?? EFFECTIVE_PRIOR_THRESHOLD;
+  const priorThreshold = options.effectivePriorThreshold ?? EFFECTIVE_GENERATOR_THRESHOLD;
   const { generated, generatorIds, prior } = input;
   const { pieces } = lineDataset(input.dataset);
   if (generated.length % 2 !== 0) throw new RangeError('generated must be n × 2 row-major');
