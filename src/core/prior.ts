@@ -109,11 +109,16 @@ export class LearnedPrior {
   }
 
   /**
-   * One step on ζ from Q's posteriors on real data. Accepts rows of probabilities
-   * (B × n, each row summing to 1) or, for speed, their column sums with the batch size.
-   * In uniform mode nothing is trained; the cross-entropy is still reported.
+   * One step on ζ from Q's posteriors on real data: rows of probabilities (B × n numbers, each
+   * row summing to 1), a tfjs `Tensor2D` [B, n] of them (e.g. Q's softmax), or, for speed, their
+   * column sums with the batch size. In uniform mode nothing is trained; the cross-entropy is
+   * still reported.
+   * @throws RangeError naming the row or column and the value, for NaN/±Infinity, a negative
+   *   entry, a row whose sum is not 1 within {@link POSTERIOR_SUM_TOLERANCE} (column sums: whose
+   *   total is not the batch size within that tolerance per row), a width other than n, an
+   *   empty batch or a batch size that is not a positive integer. The prior is then unchanged.
    */
-  update(posteriors: ArrayLike<ArrayLike<number>> | { columnSums: ArrayLike<number>; batchSize: number }): PriorUpdateResult {
+  update(posteriors: PosteriorInput): PriorUpdateResult {
     const { columnSums, batchSize } = this.#columnSums(posteriors);
     const n = this.n;
     const r = softmax(this.#logits, 1);
@@ -176,27 +181,83 @@ export class LearnedPrior {
     this.#rng = new Random({ state: json.rngState });
   }
 
-  #columnSums(
-    posteriors: ArrayLike<ArrayLike<number>> | { columnSums: ArrayLike<number>; batchSize: number },
-  ): { columnSums: ArrayLike<number>; batchSize: number } {
-    if ('columnSums' in posteriors) {
-      if (posteriors.columnSums.length !== this.n) {
-        throw new RangeError(`LearnedPrior.update: posteriors have ${posteriors.columnSums.length} columns, the prior has n = ${this.n}`);
-      }
-      return posteriors;
+  #columnSums(posteriors: PosteriorInput): { columnSums: ArrayLike<number>; batchSize: number } {
+    const where = 'LearnedPrior.update';
+    if (posteriors === null || typeof posteriors !== 'object') throw new RangeError(`${where}: expected posterior rows, a Tensor2D or { columnSums, batchSize }, got ${String(posteriors)}`);
+    if ('columnSums' in posteriors) return this.#checkedColumnSums(posteriors.columnSums, posteriors.batchSize);
+    if (isTensorLike(posteriors)) {
+      const [rows, width] = posteriors.shape;
+      if (posteriors.shape.length !== 2) throw new RangeError(`${where}: a posterior tensor must be 2-D [batch, ${this.n}], got shape [${posteriors.shape.join(', ')}]`);
+      if (posteriors.isDisposed) throw new RangeError(`${where}: the posterior tensor is disposed`);
+      const values = posteriors.dataSync();
+      return this.#rowSums({ length: rows as number }, (i) => ({ length: width as number, at: (c) => values[i * (width as number) + c] as number }));
     }
-    const rows = posteriors.length;
-    if (rows === 0) throw new RangeError('LearnedPrior.update: empty batch of posteriors');
-    const sums = new Float64Array(this.n);
-    for (let i = 0; i < rows; i++) {
-      const row = posteriors[i] as ArrayLike<number>;
-      if (row.length !== this.n) {
-        throw new RangeError(`LearnedPrior.update: posterior row ${i} has ${row.length} entries, the prior has n = ${this.n}`);
-      }
-      for (let c = 0; c < this.n; c++) sums[c] = (sums[c] as number) + (row[c] as number);
-    }
-    return { columnSums: sums, batchSize: rows };
+    const rowsLike = posteriors;
+    return this.#rowSums(rowsLike, (i) => {
+      const row = rowsLike[i];
+      if (row === null || typeof row !== 'object' || typeof row.length !== 'number') throw new RangeError(`${where}: posterior row ${i} is not an array of numbers (got ${String(row)})`);
+      return { length: row.length, at: (c) => row[c] as number };
+    });
   }
+
+  // Validates every row before anything is summed into state: a refusal leaves the prior as it was.
+  #rowSums(rows: { length: number }, row: (i: number) => { length: number; at(c: number): number }): { columnSums: Float64Array; batchSize: number } {
+    const where = 'LearnedPrior.update';
+    if (rows.length === 0) throw new RangeError(`${where}: empty batch of posteriors`);
+    const sums = new Float64Array(this.n);
+    for (let i = 0; i < rows.length; i++) {
+      const r = row(i);
+      if (r.length !== this.n) throw new RangeError(`${where}: posterior row ${i} has ${r.length} entries, the prior has n = ${this.n}`);
+      let total = 0;
+      for (let c = 0; c < this.n; c++) {
+        const v = r.at(c);
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${where}: posterior row ${i}, column ${c} is ${String(v)}`);
+        if (v < 0) throw new RangeError(`${where}: posterior row ${i}, column ${c} is negative (${v})`);
+        total += v;
+      }
+      if (Math.abs(total - 1) > POSTERIOR_SUM_TOLERANCE) throw new RangeError(`${where}: posterior row ${i} sums to ${total}, not 1 (tolerance ${POSTERIOR_SUM_TOLERANCE})`);
+      for (let c = 0; c < this.n; c++) sums[c] = (sums[c] as number) + r.at(c);
+    }
+    return { columnSums: sums, batchSize: rows.length };
+  }
+
+  #checkedColumnSums(columnSums: ArrayLike<number>, batchSize: number): { columnSums: ArrayLike<number>; batchSize: number } {
+    const where = 'LearnedPrior.update';
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`${where}: batchSize must be an integer ≥ 1, got ${String(batchSize)}`);
+    if (columnSums?.length !== this.n) throw new RangeError(`${where}: posteriors have ${String(columnSums?.length)} columns, the prior has n = ${this.n}`);
+    let total = 0;
+    for (let c = 0; c < this.n; c++) {
+      const v = columnSums[c] as number;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${where}: column sum ${c} is ${String(v)}`);
+      if (v < 0) throw new RangeError(`${where}: column sum ${c} is negative (${v})`);
+      total += v;
+    }
+    if (Math.abs(total - batchSize) > POSTERIOR_SUM_TOLERANCE * batchSize) {
+      throw new RangeError(`${where}: column sums total ${total}, not the batch size ${batchSize} (rows of probabilities sum to 1; tolerance ${POSTERIOR_SUM_TOLERANCE} per row)`);
+    }
+    return { columnSums, batchSize };
+  }
+}
+
+/**
+ * How far a posterior row's sum may be from 1 (absolute). float32 softmax rows of a few
+ * thousand classes sum to 1 within ~1e-6; this leaves room for them and refuses anything that
+ * is not a probability vector.
+ */
+export const POSTERIOR_SUM_TOLERANCE = 1e-4;
+
+/** A 2-D tfjs tensor, structurally (this module does not depend on tfjs). */
+export interface PosteriorTensor {
+  readonly shape: readonly number[];
+  readonly isDisposed: boolean;
+  dataSync(): ArrayLike<number>;
+}
+
+/** What {@link LearnedPrior.update} takes: posterior rows, a [B, n] tensor of them, or their column sums. */
+export type PosteriorInput = ArrayLike<ArrayLike<number>> | PosteriorTensor | { columnSums: ArrayLike<number>; batchSize: number };
+
+function isTensorLike(x: object): x is PosteriorTensor {
+  return 'shape' in x && 'dataSync' in x && typeof (x as { dataSync?: unknown }).dataSync === 'function';
 }
 
 /**
