@@ -8,6 +8,14 @@ export function variablesOf(weights: readonly tfl.LayerVariable[]): tf.Variable[
   return weights.map((w) => w.read() as tf.Variable);
 }
 
+// Adapted modules → their model, so that exportOnnx can read the layers behind a generator.
+const generatorSources = new WeakMap<GeneratorModule, tfl.LayersModel>();
+
+/** The LayersModel behind a module made by {@link layersGenerator}, if it is one. */
+export function layersModelOf(module: GeneratorModule): tfl.LayersModel | undefined {
+  return generatorSources.get(module);
+}
+
 /**
  * Adapts a tfjs-layers generator (one input z, one output x). The engine trains the model's own
  * weights in place; batch-norm moving statistics are its state variables.
@@ -19,7 +27,7 @@ export function layersGenerator(model: tfl.LayersModel, what = 'generator'): Gen
   if (model.trainableWeights.length === 0) {
     throw new DmganConfigError(`${what} (${model.name}) has no trainable weights (is model.trainable false?)`);
   }
-  return {
+  const module: GeneratorModule = {
     get trainableVariables() {
       return variablesOf(model.trainableWeights);
     },
@@ -29,6 +37,8 @@ export function layersGenerator(model: tfl.LayersModel, what = 'generator'): Gen
     apply: (z, training) => model.apply(z, { training }) as tf.Tensor,
     dispose: () => model.dispose(),
   };
+  generatorSources.set(module, model);
+  return module;
 }
 
 /** Input size (last dimension of the first input) a layers model declares, if known. */

@@ -25,8 +25,10 @@ export { evaluateLines, OFF_MANIFOLD_THRESHOLD } from '../metrics/lines/metrics.
 export type { LinesEvalInput, LinesEvalOptions, LinesGeneratorMetrics, LinesMetrics } from '../metrics/lines/metrics.js';
 
 // MNIST and image folders: models, run, evaluation.
-export { buildMnistModel, ConvCritic, ConvGenerator, MNIST_MODELS, MNIST_LATENT_DIM, MNIST_SHAPE } from '../experiments/mnist/models.js';
-export type { ImageShape, MnistModelName, MnistModelOptions } from '../experiments/mnist/models.js';
+export { buildMnistModel, MNIST_MODELS, MNIST_LATENT_DIM, MNIST_SHAPE } from '../experiments/mnist/models.js';
+export type { MnistModelName, MnistModelOptions } from '../experiments/mnist/models.js';
+export { ConvCritic, ConvGenerator } from '../core/nn/convGan.js';
+export type { ImageShape } from '../core/nn/convGan.js';
 export { imageExperiment, runImageExperiment, sampleImages, empiricalPrior, shuffledEpochs } from '../experiments/mnist/run.js';
 export type {
   GeneratedImages,

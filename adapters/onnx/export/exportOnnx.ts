@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { DMGAN_VERSION } from '../../../src/core/version.js';
 import { writeFileAtomic } from '../../files/atomicFile.js';
 import { GeneratorEnsemble, MaskedEnsemble, type EnsembleModule } from '../../../src/core/ensemble.js';
 import { FusedMlpEnsemble } from '../../../src/core/fusedMlpEnsemble.js';
@@ -40,6 +41,11 @@ export interface ExportOnnxOptions {
   minPrior?: number;
   /** Written as the model's producer_name. Default 'dmgan'. */
   producerName?: string;
+  /**
+   * More `metadata_props` (e.g. what trained the model), after dmgan's own
+   * ({@link EXPORT_METADATA}); a key that repeats one of those is refused.
+   */
+  metadata?: Readonly<Record<string, string>>;
 }
 
 /** What an export wrote (or, from {@link buildOnnxExport}, would write). */
@@ -67,6 +73,7 @@ export const EXPORT_METADATA = {
   latent: 'dmgan.latent',
   generators: 'dmgan.generators',
   prior: 'dmgan.prior',
+  version: 'dmgan.version',
 } as const;
 
 /** The default opset when no imported graph dictates one. */
@@ -187,6 +194,11 @@ export function buildOnnxExport(model: Exportable, options: ExportOnnxOptions = 
   const minPrior = options.minPrior ?? 0;
   if (!(minPrior >= 0 && minPrior <= 1)) throw new RangeError(`exportOnnx: minPrior must be in [0, 1], got ${minPrior}`);
   if (options.minPrior !== undefined && mode !== 'prior') throw new RangeError(`exportOnnx: minPrior needs mode 'prior'`);
+  const reserved = new Set<string>(Object.values(EXPORT_METADATA));
+  for (const [key, value] of Object.entries(options.metadata ?? {})) {
+    if (reserved.has(key)) throw new RangeError(`exportOnnx: metadata key '${key}' is dmgan's own`);
+    if (typeof value !== 'string') throw new TypeError(`exportOnnx: metadata '${key}' must be a string, got ${typeof value}`);
+  }
   const ensemble = core.ensemble;
   const latentDim = core.latentDim;
   const sampleShape = tf.tidy(() => ensemble.generate(tf.zeros([1, latentDim]) as tf.Tensor2D, [0], false).shape.slice(1));
@@ -221,6 +233,8 @@ export function buildOnnxExport(model: Exportable, options: ExportOnnxOptions = 
     [EXPORT_METADATA.latent]: core.latent,
     [EXPORT_METADATA.generators]: String(ensemble.size),
     [EXPORT_METADATA.prior]: JSON.stringify(samplingProbabilities(core)),
+    [EXPORT_METADATA.version]: DMGAN_VERSION,
+    ...options.metadata,
   };
   const proto = {
     irVersion: opset <= 18 ? 8 : 10,
@@ -251,7 +265,8 @@ export function buildOnnxExport(model: Exportable, options: ExportOnnxOptions = 
  * Supported generators: `FusedMlpEnsemble` and `MlpGenerator`s (stacked weights gathered by id:
  * each sample runs through its own generator only), and generators imported with `importOnnx`
  * (their graphs inlined with the trained weights; every generator runs on the batch and each
- * sample keeps its own generator's output). Anything else throws naming the generator.
+ * sample keeps its own generator's output), and tfjs-layers models (written layer by layer, NHWC
+ * as tfjs returns them; `export/layers.ts`). Anything else throws naming the generator.
  */
 export async function exportOnnx(model: Exportable, path: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxInfo> {
   const { bytes, info } = buildOnnxExport(model, options);

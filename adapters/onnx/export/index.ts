@@ -4,3 +4,4 @@ export { exportPartOf, GENERATOR_EXPORTERS } from './exporters.js';
 export type { ExportPart, GeneratorExporter, StackedLayer, StackedMlp } from './exporter.js';
 export { bakePrior, idForUniform } from './prior.js';
 export type { BakedPrior } from './prior.js';
+export { emitLayersModel, layersGeneratorExporter, LayersExportError, SUPPORTED_LAYERS } from './layers.js';

@@ -19,10 +19,11 @@ interface ConvGeometry {
   group: number;
 }
 
-function pair(v: number[] | undefined, fallback: [number, number], name: string, ctx: OpContext): [number, number] {
+function pair(v: number[] | undefined, fallback: [number, number], name: string, ctx: OpContext, min = 1): [number, number] {
   if (v === undefined) return fallback;
-  if (v.length !== 2 || v.some((x) => !Number.isSafeInteger(x) || x < 1 || x > 65_536)) {
-    throw new OnnxImportError(`attribute ${name} [${v.join(', ')}] is not two positive integers (only 2-D is supported)`, { node: ctx.node });
+  if (v.length !== 2 || v.some((x) => !Number.isSafeInteger(x) || x < min || x > 65_536)) {
+    const what = min === 0 ? 'non-negative' : 'positive';
+    throw new OnnxImportError(`attribute ${name} [${v.join(', ')}] is not two ${what} integers (only 2-D is supported)`, { node: ctx.node });
   }
   return [v[0] ?? 1, v[1] ?? 1];
 }
@@ -143,7 +144,8 @@ function convTranspose(inputs: readonly (Value | undefined)[], ctx: OpContext): 
     throw new OnnxImportError(`input has ${c} channels, weight is [${w.shape.join(', ')}]`, { node: ctx.node });
   }
   const m = (w.shape[1] ?? 0) * g.group;
-  const outPad = pair(ctx.attrs.ints('output_padding'), [0, 0], 'output_padding', ctx);
+  // output_padding is 0 where nothing is added (ONNX's default, and what exporters often write).
+  const outPad = pair(ctx.attrs.ints('output_padding'), [0, 0], 'output_padding', ctx, 0);
   const eff = [(g.kernel[0] - 1) * g.dilations[0] + 1, (g.kernel[1] - 1) * g.dilations[1] + 1] as const;
   const full = [g.strides[0] * (h - 1) + outPad[0] + eff[0], g.strides[1] * (wd - 1) + outPad[1] + eff[1]] as const;
   let [top, left, bottom, right] = pads4(ctx);
