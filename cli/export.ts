@@ -1,21 +1,24 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { exportOnnx } from '../adapters/onnx/export/index.js';
-import { loadCheckpoint, restoreCheckpoint } from '../plugins/checkpoint/index.js';
+import { buildOnnxExport } from '../adapters/onnx/export/index.js';
+import { CHECKPOINTS_DIR, LEGACY_CHECKPOINT_DIR, loadCheckpoint, loadNewestCheckpoint, MANIFEST_FILE, restoreCheckpoint } from '../plugins/checkpoint/index.js';
+import type { LoadedCheckpoint } from '../plugins/checkpoint/index.js';
 import type { DmganCore } from '../plugins/dmgan/dmganCore.js';
 import { initEngine } from '../src/engine/index.js';
 import { LINE_MODELS, buildLinesModel, type LineModelName } from '../src/experiments/lines/models.js';
+import { buildMnistModel, MNIST_MODELS, MNIST_SHAPE, type ImageShape, type MnistModelName } from '../src/experiments/mnist/models.js';
 import { onnxLinesBuilder } from './onnxLines.js';
 import { UsageError } from './options.js';
-
-const MANIFEST = 'manifest.json';
+import { checkOutFile, writeOutFile } from './outDir.js';
+import { FINAL_CHECKPOINT_DIR } from './runControl.js';
+import type { TrainCommandName } from './runControl.js';
 
 /** Options of `dmgan export`, as commander hands them over → typed and checked. */
 export const exportSchema = z
   .object({
-    checkpoint: z.string({ error: '--checkpoint is required (a checkpoint written by dmgan train lines)' }).trim().min(1, { error: '--checkpoint must be a non-empty path' }),
+    checkpoint: z.string({ error: '--checkpoint is required (a run folder or checkpoint written by dmgan train lines|mnist|images)' }).trim().min(1, { error: '--checkpoint must be a non-empty path' }),
     out: z.string({ error: '--out is required (the .onnx file to write)' }).trim().min(1, { error: '--out must be a non-empty path' }),
     mode: z.enum(['ids', 'prior'], { error: (issue) => `--mode must be one of ids, prior (got '${String(issue.input)}')` }),
     minPrior: z
@@ -37,72 +40,179 @@ function parse(raw: Record<string, unknown>): ExportOptions {
 }
 
 /**
- * The checkpoint directory under `path`: the directory itself, the run's `checkpoint/`, or the
- * one `checkpoints/latest` names (else the highest `checkpoints/step-N`).
+ * Metadata keys `dmgan export` adds to the file besides `EXPORT_METADATA` (adapters/onnx/export): what trained
+ * the model (read back by `dmgan sample` and by anyone inspecting the file).
  */
-export function findCheckpointDir(path: string): string {
-  if (existsSync(join(path, MANIFEST))) return path;
-  if (existsSync(join(path, 'checkpoint', MANIFEST))) return join(path, 'checkpoint');
-  const rotating = join(path, 'checkpoints');
-  const latest = join(rotating, 'latest');
-  if (existsSync(latest)) {
-    const dir = join(rotating, readFileSync(latest, 'utf8').trim());
-    if (existsSync(join(dir, MANIFEST))) return dir;
+export const TRAINING_METADATA = {
+  /** The train command that wrote the checkpoint: `dmgan train mnist`. */
+  trainedBy: 'dmgan.trained_by',
+  /** The command line as typed (when the checkpoint recorded it). */
+  command: 'dmgan.command',
+  /** The run's options that the checkpoint records (JSON: model, generators, seed, …). */
+  config: 'dmgan.config',
+  /** The training iteration of the exported weights. */
+  iteration: 'dmgan.iteration',
+} as const;
+
+const isDir = (p: string): Promise<boolean> => stat(p).then((s) => s.isDirectory(), () => false);
+const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** `--checkpoint DIR: what`, without saying DIR twice when the message starts with it. */
+const refusal = (dir: string, error: unknown): UsageError => {
+  const m = message(error);
+  return new UsageError(m.startsWith(`${dir}`) ? `--checkpoint ${m}` : `--checkpoint ${dir}: ${m}`);
+};
+
+/**
+ * The checkpoint `dmgan export --checkpoint path` reads: `path` itself when it holds a
+ * manifest.json; else, of a run's out dir (or its `checkpoints/` dir), the newer of the final
+ * state (`checkpoints/final/`, written when a run finishes) and the newest complete rotating
+ * checkpoint (`checkpoints/step-*`, or the older single `checkpoint/`); the final one on a tie.
+ * A candidate that does not load is skipped with a warning while another loads.
+ * @throws UsageError when there is none, or none loads.
+ */
+export async function findCheckpoint(path: string): Promise<{ dir: string; checkpoint: LoadedCheckpoint }> {
+  if (await exists(join(path, MANIFEST_FILE))) {
+    try {
+      return { dir: path, checkpoint: await loadCheckpoint(path) };
+    } catch (error) {
+      throw refusal(path, error);
+    }
   }
-  throw new UsageError(`--checkpoint ${path}: no ${MANIFEST} there, nor in checkpoint/ or checkpoints/latest`);
+  const finals = [join(path, CHECKPOINTS_DIR, FINAL_CHECKPOINT_DIR), join(path, FINAL_CHECKPOINT_DIR)];
+  const found: Array<{ dir: string; checkpoint: LoadedCheckpoint }> = [];
+  const errors: string[] = [];
+  for (const dir of finals) {
+    if (!(await exists(join(dir, MANIFEST_FILE))) && !(await isDir(dir))) continue;
+    try {
+      found.push({ dir, checkpoint: await loadCheckpoint(dir) });
+      break;
+    } catch (error) {
+      errors.push(message(error));
+    }
+  }
+  if (await isDir(path)) {
+    try {
+      const newest = await loadNewestCheckpoint(path);
+      for (const s of newest.skipped) errors.push(s.reason);
+      found.push({ dir: newest.dir, checkpoint: newest.checkpoint });
+    } catch (error) {
+      // No rotating checkpoint at all (a run without --checkpoint-every) is normal when the final one is there.
+      if ((error as { code?: string }).code !== 'missing') errors.push(message(error));
+    }
+  }
+  if (found.length === 0) {
+    if (errors.length > 0) throw new UsageError(`--checkpoint ${path}: no complete checkpoint there: ${errors.join('; ')}`);
+    throw new UsageError(`--checkpoint ${path}: no manifest.json, ${CHECKPOINTS_DIR}/${FINAL_CHECKPOINT_DIR}/, ${CHECKPOINTS_DIR}/step-*/ or ${LEGACY_CHECKPOINT_DIR}/ there`);
+  }
+  for (const e of errors) process.stderr.write(`dmgan: warning: skipping checkpoint: ${e}\n`);
+  const iteration = (c: { checkpoint: LoadedCheckpoint }): number => c.checkpoint.manifest.counters.iteration;
+  return found.reduce((best, c) => (iteration(c) > iteration(best) ? c : best));
 }
 
-interface LinesConfig {
-  model: LineModelName;
-  generators: number;
-  seed: number;
-  generatorOnnx?: string;
-  discriminatorOnnx?: string;
+/** What a checkpoint's `extra` may hold (written by cli/runControl.ts). */
+interface RunExtra {
+  command?: unknown;
+  config?: Record<string, unknown>;
+  commandLine?: unknown;
+  loop?: unknown;
 }
 
-/** Rebuilds the checkpointed line model (native or around its ONNX files) with its weights. */
-async function rebuild(dir: string): Promise<DmganCore> {
-  let checkpoint;
-  try {
-    checkpoint = await loadCheckpoint(dir);
-  } catch (error) {
-    throw new UsageError(`--checkpoint ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+const TRAIN_COMMANDS: readonly TrainCommandName[] = ['train lines', 'train mnist', 'train images'];
+
+/** Which train command wrote the checkpoint (`train lines` checkpoints from before commands were recorded have config and loop only). */
+function writerOf(dir: string, extra: RunExtra): TrainCommandName {
+  const writer = extra.command ?? (extra.config && extra.loop ? 'train lines' : undefined);
+  if (typeof writer === 'string' && (TRAIN_COMMANDS as readonly string[]).includes(writer)) return writer as TrainCommandName;
+  const what = writer === undefined ? 'it records no train command' : `it records '${String(writer)}'`;
+  throw new UsageError(`--checkpoint ${dir}: not a checkpoint of 'dmgan train lines', 'dmgan train mnist' or 'dmgan train images' (${what}); export cannot tell which model to rebuild`);
+}
+
+/** A positive integer field of the recorded config, or a clear refusal. */
+function field(dir: string, writer: TrainCommandName, config: Record<string, unknown>, key: string): number {
+  const v = config[key];
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  throw new UsageError(`--checkpoint ${dir}: a 'dmgan ${writer}' checkpoint without a valid '${key}' in its recorded options (got ${JSON.stringify(v) ?? 'nothing'})`);
+}
+
+function modelOf<T extends string>(dir: string, writer: TrainCommandName, config: Record<string, unknown>, models: readonly T[]): T {
+  const m = config.model;
+  if (typeof m === 'string' && (models as readonly string[]).includes(m)) return m as T;
+  throw new UsageError(`--checkpoint ${dir}: a 'dmgan ${writer}' checkpoint of an unknown model ${JSON.stringify(m) ?? '(none)'} (known: ${models.join(', ')})`);
+}
+
+/** Builds the model the checkpoint's train command trained, from the options it recorded (untrained weights). */
+async function buildFor(dir: string, writer: TrainCommandName, config: Record<string, unknown>): Promise<DmganCore> {
+  const generators = field(dir, writer, config, 'generators');
+  const seed = field(dir, writer, config, 'seed');
+  if (writer === 'train lines') {
+    const run = { model: modelOf<LineModelName>(dir, writer, config, LINE_MODELS), generators, seed };
+    const { generatorOnnx, discriminatorOnnx } = config;
+    if (typeof generatorOnnx === 'string' && typeof discriminatorOnnx === 'string') {
+      // The run's ONNX models, as `train lines --generator-onnx` imported them (their files must still be there).
+      try {
+        return (await onnxLinesBuilder({ generatorOnnx, discriminatorOnnx }, run))();
+      } catch (error) {
+        throw new UsageError(`--checkpoint ${dir}: the run trained ONNX models that cannot be rebuilt: ${message(error)}`);
+      }
+    }
+    return buildLinesModel(run.model, run);
   }
-  const { config, command } = checkpoint.manifest.extra as { config?: Partial<LinesConfig>; command?: string };
-  // The image commands' checkpoints share the model names; their command says what they are.
-  if (command !== undefined && command !== 'train lines') throw new UsageError(`--checkpoint ${dir}: written by 'dmgan ${command}'; export takes line models ('dmgan train lines') only`);
-  if (!config || !LINE_MODELS.includes(config.model as LineModelName) || typeof config.generators !== 'number' || typeof config.seed !== 'number') {
-    throw new UsageError(`--checkpoint ${dir}: not written by 'dmgan train lines' (no model/generators/seed in its config)`);
+  const model = modelOf<MnistModelName>(dir, writer, config, MNIST_MODELS);
+  let shape: ImageShape = MNIST_SHAPE;
+  if (writer === 'train images') {
+    const size = field(dir, writer, config, 'size');
+    const channels = field(dir, writer, config, 'channels');
+    shape = { height: size, width: size, channels };
   }
-  const run = { model: config.model as LineModelName, generators: config.generators, seed: config.seed };
-  const core =
-    config.generatorOnnx !== undefined && config.discriminatorOnnx !== undefined
-      ? (await onnxLinesBuilder({ generatorOnnx: config.generatorOnnx, discriminatorOnnx: config.discriminatorOnnx }, run))()
-      : buildLinesModel(run.model, run);
+  return buildMnistModel(model, { generators, seed, shape });
+}
+
+/** Rebuilds the checkpointed model (lines native or ONNX, MNIST, image folder) with its weights. */
+async function rebuild(dir: string, checkpoint: LoadedCheckpoint): Promise<{ core: DmganCore; writer: TrainCommandName; extra: RunExtra }> {
+  const extra = checkpoint.manifest.extra as RunExtra;
+  const writer = writerOf(dir, extra);
+  if (!extra.config || typeof extra.config !== 'object') throw new UsageError(`--checkpoint ${dir}: a 'dmgan ${writer}' checkpoint without its recorded options`);
+  const core = await buildFor(dir, writer, extra.config);
   try {
     restoreCheckpoint(core, checkpoint);
   } catch (error) {
     core.dispose();
-    throw new UsageError(`--checkpoint ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+    throw refusal(dir, error);
   }
-  return core;
+  return { core, writer, extra };
 }
 
 /**
- * `dmgan export`: rebuilds a line run's model from its checkpoint and writes the ensemble as
- * one ONNX file (atomically). @returns the exit code.
+ * `dmgan export`: rebuilds a run's model from its checkpoint (any train command's; the
+ * newest state of a run folder) and writes the ensemble as one ONNX file (atomically), with
+ * what trained it in the file's metadata ({@link TRAINING_METADATA}). @returns the exit code.
  */
 export async function exportCommand(raw: Record<string, unknown>): Promise<number> {
   const options = parse(raw);
-  const dir = findCheckpointDir(options.checkpoint);
-  await initEngine('cpu'); // reading weights only: the pure-JS backend is enough
-  const core = await rebuild(dir);
+  await checkOutFile('--out', options.out);
+  const { dir, checkpoint } = await findCheckpoint(options.checkpoint);
+  await initEngine('cpu'); // reading weights and one forward pass for the shapes: the pure-JS backend is enough
+  const { core, writer, extra } = await rebuild(dir, checkpoint);
   try {
-    const info = await exportOnnx(core, options.out, { mode: options.mode, ...(options.minPrior === undefined ? {} : { minPrior: options.minPrior }) });
+    const metadata: Record<string, string> = {
+      [TRAINING_METADATA.trainedBy]: `dmgan ${writer}`,
+      ...(typeof extra.commandLine === 'string' ? { [TRAINING_METADATA.command]: extra.commandLine } : {}),
+      [TRAINING_METADATA.config]: JSON.stringify(extra.config),
+      [TRAINING_METADATA.iteration]: String(core.iteration),
+    };
+    let built;
+    try {
+      built = buildOnnxExport(core, { mode: options.mode, metadata, ...(options.minPrior === undefined ? {} : { minPrior: options.minPrior }) });
+    } catch (error) {
+      throw new UsageError(`--checkpoint ${dir}: this 'dmgan ${writer}' model cannot be exported: ${message(error)}`);
+    }
+    const { bytes, info } = built;
+    await writeOutFile('--out', options.out, bytes);
     const kept = info.prior ? `, generators kept ${info.prior.kept.join(' ')} (of ${info.generators})` : `, ${info.generators} generators`;
     process.stdout.write(
       `wrote ${options.out}: mode ${info.mode}, opset ${info.opset}, ${info.layout}${kept}, iteration ${core.iteration}\n` +
-        `inputs ${info.inputNames.join(', ')} -> outputs ${info.outputNames.join(', ')}\n`,
+        `from ${dir} (dmgan ${writer}); inputs ${info.inputNames.join(', ')} -> outputs ${info.outputNames.join(', ')} [${info.sampleShape.join(', ')}]\n`,
     );
     return 0;
   } finally {
@@ -114,8 +224,8 @@ export async function exportCommand(raw: Record<string, unknown>): Promise<numbe
 export function registerExportCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('export')
-    .description('write a trained line model (from a checkpoint) as one ONNX file for onnxruntime')
-    .option('--checkpoint <dir>', 'checkpoint dir, or the run dir holding checkpoint/ or checkpoints/')
+    .description('write a trained model (from a run folder or checkpoint of train lines|mnist|images) as one ONNX file for onnxruntime')
+    .option('--checkpoint <dir>', 'a run\'s out dir (its newest state: checkpoints/final/ or checkpoints/step-*), or one checkpoint dir')
     .option('--out <file>', 'the .onnx file to write')
     .option('--mode <mode>', 'ids: inputs z and generator ids | prior: inputs z and u ~ U(0,1), ids drawn by the learned prior', 'ids')
     .option('--min-prior <p>', 'prior mode: drop generators whose prior is below p (renormalising the rest)')

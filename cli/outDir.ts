@@ -1,5 +1,6 @@
 import { mkdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic, type AtomicData } from '../adapters/files/atomicFile.js';
 import { UsageError } from './options.js';
 
 /**
@@ -58,4 +59,49 @@ function reason(error: unknown): string {
   if (code === 'ENOENT') return 'no such file or directory';
   if (code === 'EROFS') return 'read-only file system';
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Checks, before any work, that the file `path` can be written (as `flag`): it is not a
+ * directory, and its nearest existing ancestor is a writable directory (a probe file is
+ * written and removed there). Creates nothing.
+ * @throws UsageError naming `flag` and why.
+ */
+export async function checkOutFile(flag: string, path: string): Promise<void> {
+  const target = resolve(path);
+  const existing = await stat(target).catch(() => null);
+  if (existing?.isDirectory()) throw new UsageError(`${flag} '${path}' is a directory`);
+  let at = dirname(target);
+  let s = await stat(at).catch((error: unknown) => error as NodeJS.ErrnoException);
+  // Up to the nearest ancestor that exists (missing folders are created when the file is written).
+  while (s instanceof Error && s.code === 'ENOENT' && dirname(at) !== at) {
+    at = dirname(at);
+    s = await stat(at).catch((error: unknown) => error as NodeJS.ErrnoException);
+  }
+  if (s instanceof Error) throw new UsageError(`${flag} '${path}' cannot be written: ${reason(s)}`);
+  if (!s.isDirectory()) throw new UsageError(`${flag} '${path}' cannot be written: '${at}' is a file, not a directory`);
+  const probe = join(at, `.dmgan-probe-${process.pid}`);
+  try {
+    await writeFile(probe, '');
+    await unlink(probe);
+  } catch (error) {
+    await unlink(probe).catch(() => undefined);
+    throw new UsageError(`${flag} '${path}' cannot be written: ${reason(error)}`);
+  }
+}
+
+/**
+ * Writes the file `path` (as `flag`) atomically, creating missing parent folders; on failure
+ * removes the folders it created (and `writeFileAtomic` its temporary file), so nothing is left.
+ * @throws UsageError naming `flag` and why.
+ */
+export async function writeOutFile(flag: string, path: string, data: AtomicData): Promise<void> {
+  let created: string | undefined;
+  try {
+    created = await makeDirs(resolve(dirname(path)));
+    await writeFileAtomic(path, data);
+  } catch (error) {
+    if (created !== undefined) await rm(created, { recursive: true, force: true }).catch(() => undefined);
+    throw new UsageError(`${flag} '${path}' cannot be written: ${reason(error)}`);
+  }
 }

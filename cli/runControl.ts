@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { DmganCore } from '../plugins/dmgan/dmganCore.js';
-import { loadNewestCheckpoint, restoreCheckpoint, saveRotatingCheckpoint } from '../plugins/checkpoint/index.js';
+import { join } from 'node:path';
+import { CHECKPOINTS_DIR, loadNewestCheckpoint, restoreCheckpoint, saveCheckpoint, saveRotatingCheckpoint } from '../plugins/checkpoint/index.js';
 import type { LoadedCheckpoint } from '../plugins/checkpoint/index.js';
 import { handleStopSignals } from '../plugins/faults/index.js';
 import type { NumericalFaultError } from '../plugins/faults/index.js';
@@ -29,6 +30,17 @@ export function addRunControlOptions(command: Command): Command {
     .option('--resume <dir>', 'continue the run whose --out was <dir> from its newest complete checkpoint (same options; --iterations may grow)');
 }
 
+/**
+ * Where a finished run leaves its final state: `<out>/checkpoints/final/` (a complete
+ * checkpoint, outside the `step-*` rotation, so `--keep-checkpoints` and `--resume`, which reads
+ * the rotating ones, are unchanged). `dmgan export --checkpoint <out>` reads the newer of it and
+ * the newest `step-*`.
+ */
+export const FINAL_CHECKPOINT_DIR = 'final';
+
+/** The final-state checkpoint directory of the run whose out dir is `out`. */
+export const finalCheckpointDir = (out: string): string => join(out, CHECKPOINTS_DIR, FINAL_CHECKPOINT_DIR);
+
 /** The commands that checkpoint; each checkpoint records its command so another command's is refused. */
 export type TrainCommandName = 'train lines' | 'train mnist' | 'train images';
 
@@ -43,6 +55,8 @@ export interface RunCheckpointExtra<L> {
   readonly command?: TrainCommandName;
   /** The options that must match for a resume (see {@link readResumable}). */
   readonly config: Record<string, unknown>;
+  /** The command line that started the run (absent in checkpoints written before it was recorded). */
+  readonly commandLine?: string;
   readonly loop: L;
   /** Learning-rate factor of the run (below 1 after rollbacks; a resume keeps it). */
   readonly learningRateScale: number;
@@ -112,6 +126,8 @@ export interface RunControlOptions<L> {
   readonly out: string;
   /** Stored with each checkpoint; compared by {@link readResumable} on resume. */
   readonly config: Record<string, unknown>;
+  /** The command line as typed, stored with each checkpoint (`dmgan export` copies it into the model's metadata). */
+  readonly commandLine?: string;
   readonly keepCheckpoints: number;
   readonly onFault: 'stop' | 'rollback';
   /** The checkpoint to continue (from {@link readResumable}), or null for a fresh run. */
@@ -124,6 +140,7 @@ export interface RunControlOptions<L> {
 export interface RunControlHooks<L> {
   readonly signal: AbortSignal;
   onCheckpoint(core: DmganCore, loop: L): Promise<void>;
+  onFinish(core: DmganCore, loop: L): Promise<void>;
   onFault(error: NumericalFaultError, core: DmganCore): Promise<L | null>;
   resume?(core: DmganCore): Promise<L>;
 }
@@ -155,12 +172,22 @@ export function createRunControl<L extends LoopStateBase>(options: RunControlOpt
   let lastCheckpoint: { dir: string; checkpoint: LoadedCheckpoint | null } | null = resumeFrom ? { dir: resumeFrom.dir, checkpoint: resumeFrom.checkpoint } : null;
   let rollbacks = 0;
   let learningRateScale = resumeFrom?.learningRateScale ?? 1;
+  const extraOf = (loop: L): RunCheckpointExtra<L> => ({
+    command: options.command,
+    config: options.config,
+    ...(options.commandLine === undefined ? {} : { commandLine: options.commandLine }),
+    loop,
+    learningRateScale,
+  });
   const hooks: RunControlHooks<L> = {
     signal: stop.signal,
     onCheckpoint: async (core, loop) => {
-      const extra: RunCheckpointExtra<L> = { command: options.command, config: options.config, loop, learningRateScale };
-      const saved = await saveRotatingCheckpoint(out, core, { ...extra }, { keep: options.keepCheckpoints });
+      const saved = await saveRotatingCheckpoint(out, core, { ...extraOf(loop) }, { keep: options.keepCheckpoints });
       lastCheckpoint = { dir: saved.dir, checkpoint: null };
+    },
+    // Every finished run leaves its final state for `dmgan export`, checkpointing or not (atomic, like the rotating ones).
+    onFinish: async (core, loop) => {
+      await saveCheckpoint(finalCheckpointDir(out), core, { ...extraOf(loop) });
     },
     ...(resumeFrom
       ? {

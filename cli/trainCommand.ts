@@ -174,7 +174,7 @@ export async function runTrainCommand<O extends TrainOptions, L extends LoopStat
 
   const progress = createTrainingProgress({ total: o.iterations });
   // First Ctrl-C/SIGTERM: finish the step, checkpoint, write the report, exit 0; a second one quits at once (writes are atomic).
-  const control = createRunControl<L>({ command: name, out, config, keepCheckpoints: o.keepCheckpoints, onFault: o.onFault, resumeFrom, log: (line) => progress.log(line) });
+  const control = createRunControl<L>({ command: name, out, config, commandLine: command, keepCheckpoints: o.keepCheckpoints, onFault: o.onFault, resumeFrom, log: (line) => progress.log(line) });
   try {
     progress.log(`dmgan: training ${run.what} for ${o.iterations} iterations (backend ${engine}, out ${out})`);
     const log = new MetricsLog(out, (resumeFrom?.loop.history ?? []).map((r) => run.logRecord(r)));

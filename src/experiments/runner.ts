@@ -100,6 +100,12 @@ export interface RunHooks<L, R> {
   /** Every `checkpointEvery` iterations, and once more when aborted: persist `core` and `state` (awaited). */
   onCheckpoint?(core: DmganCore, state: L): Promise<void>;
   /**
+   * Once, when every iteration was trained (not when aborted or stopped by a fault), before the
+   * final evaluation: persist the final state (`core` and `state`; awaited). The CLI writes
+   * `<out>/checkpoints/final/` here, so every finished run can be exported.
+   */
+  onFinish?(core: DmganCore, state: L): Promise<void>;
+  /**
    * A NaN/±Infinity was found (in a loss, gradient or weight; nothing of the failing step was
    * applied). Return a loop state to continue from after restoring `core` (e.g. the last good
    * checkpoint, with lowered learning rates), or null to stop: the run then throws `error`.
@@ -286,6 +292,8 @@ export async function runExperiment<P extends object, R, E, F>(experiment: Exper
       await hooks.onCheckpoint(core, loopState());
       checkpointedAt = done;
     }
+    // Finished: the final state, before the final evaluation moves the evaluation stream (as a checkpoint would be).
+    if (done >= c.iterations && hooks.onFinish) await hooks.onFinish(core, loopState());
     // The final evaluation (skipped when the last iteration was just evaluated).
     if (last === null || last.iteration !== done) last = await evaluate();
     finished = experiment.finish(core);

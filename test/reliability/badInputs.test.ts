@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -28,6 +28,8 @@ let mnistBase: string; // a finished `train mnist` run with one checkpoint (step
 const GEN = ['--backend', 'cpu', '--generators', '4', '--eval-every', '1000'];
 const MNIST_GEN = ['--backend', 'wasm', '--generators', '2', '--train-limit', '64', '--batch-size', '8', '--eval-every', '1000', '--eval-samples', '20', '--test-samples', '20'];
 const rows: string[] = [];
+let baseOnnx: string; // base exported in ids mode
+let basePriorOnnx: string; // and in prior mode
 
 beforeAll(async () => {
   await initEngine('cpu');
@@ -37,6 +39,10 @@ beforeAll(async () => {
   expect(r.status).toBe(0);
   mnistBase = join(tmp, 'mnist-base');
   expect(dmgan(['train', 'mnist', ...MNIST_GEN, '--iterations', '4', '--checkpoint-every', '4', '--out', mnistBase]).status).toBe(0);
+  baseOnnx = join(tmp, 'base.onnx');
+  expect(dmgan(['export', '--checkpoint', base, '--out', baseOnnx]).status).toBe(0);
+  basePriorOnnx = join(tmp, 'base-prior.onnx');
+  expect(dmgan(['export', '--checkpoint', base, '--out', basePriorOnnx, '--mode', 'prior']).status).toBe(0);
 });
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
@@ -88,6 +94,26 @@ const dataset = (make: () => unknown) => () =>
     }
   });
 const onnxFile = join('fixtures', 'onnx', 'mlp_generator', 'model.onnx');
+
+// `dmgan export` / `dmgan sample`: stderr and exit code.
+const tool = async (args: string[]): Promise<{ message: string; exit: number | null }> => {
+  const r = dmgan(args);
+  return { message: r.stderr.trim(), exit: r.status };
+};
+// A path inside a regular file (its parent is not a directory).
+const insideFile = (name: string): string => {
+  const f = join(tmp, 'a-file');
+  if (!existsSync(f)) writeFileSync(f, 'not a folder\n');
+  return join(f, name);
+};
+// A folder nobody may write to: a fresh read-only one, or, as root (who writes anywhere), /sys.
+const readOnlyDir = (): string => {
+  if (process.getuid?.() === 0) return '/sys';
+  const d = join(tmp, `damaged-${copies++}`);
+  mkdirSync(d);
+  chmodSync(d, 0o555);
+  return d;
+};
 
 const CASES: Case[] = [
   // CLI options (exit 2, one line, nothing created)
@@ -176,6 +202,36 @@ const CASES: Case[] = [
     expect: /^CheckpointError: checkpoint variable \d+ \(.+\) has shape \[.*\], the model's \(.+\) has \[.*\]$/,
   },
   { where: 'checkpoint', input: 'a file instead of a checkpoint folder', act: () => thrown(() => loadNewestCheckpoint(join(tmp, 'a-file'))), expect: /^CheckpointError: no readable checkpoint in .*a-file: not a directory$/ },
+  // dmgan export / dmgan sample (exit 2, one line, no .onnx/.png/.json left behind)
+  { where: 'CLI', input: 'export --mode all', act: () => tool(['export', '--checkpoint', base, '--out', join(tmp, 'x.onnx'), '--mode', 'all']), expect: /^dmgan: --mode must be one of ids, prior \(got 'all'\)$/, exit: 2 },
+  {
+    where: 'CLI',
+    input: 'export of a folder with a random manifest.json',
+    act: () => tool(['export', '--checkpoint', join(damaged(editManifest(() => ({ hello: 'world' }))), 'checkpoints', 'step-12'), '--out', join(tmp, 'x.onnx')]),
+    expect: /^dmgan: --checkpoint .*step-12: .*checkpoint format .* is not supported/,
+    exit: 2,
+  },
+  {
+    where: 'CLI',
+    input: 'export of a checkpoint of another kind (command train audio)',
+    act: () => tool(['export', '--checkpoint', join(damaged(editManifest((m) => ({ ...m, extra: { ...(m.extra as object), command: 'train audio' } }))), 'checkpoints', 'step-12'), '--out', join(tmp, 'x.onnx')]),
+    expect: /^dmgan: --checkpoint .*step-12: not a checkpoint of 'dmgan train lines', 'dmgan train mnist' or 'dmgan train images' \(it records 'train audio'\); export cannot tell which model to rebuild$/,
+    exit: 2,
+  },
+  {
+    where: 'CLI',
+    input: 'export of a checkpoint written by the API (no train command)',
+    act: () => tool(['export', '--checkpoint', join(damaged(editManifest((m) => ({ ...m, extra: { options: {} } }))), 'checkpoints', 'step-12'), '--out', join(tmp, 'x.onnx')]),
+    expect: /^dmgan: --checkpoint .*step-12: not a checkpoint of .*\(it records no train command\)/,
+    exit: 2,
+  },
+  { where: 'CLI', input: 'export --out inside a file', act: () => tool(['export', '--checkpoint', base, '--out', insideFile('x.onnx')]), expect: /^dmgan: --out '.*a-file\/x\.onnx' cannot be written: '.*a-file' is a file, not a directory$/, exit: 2 },
+  { where: 'CLI', input: 'export --out in a read-only folder', act: () => tool(['export', '--checkpoint', base, '--out', join(readOnlyDir(), 'x.onnx')]), expect: /^dmgan: --out '.*x\.onnx' cannot be written: (permission denied|read-only file system)$/, exit: 2 },
+  { where: 'CLI', input: 'sample --out inside a file', act: () => tool(['sample', '--onnx', baseOnnx, '--count', '3', '--out', insideFile('x.json')]), expect: /^dmgan: --out '.*a-file\/x\.json' cannot be written: '.*a-file' is a file, not a directory$/, exit: 2 },
+  { where: 'CLI', input: 'sample --out in a read-only folder', act: () => tool(['sample', '--onnx', baseOnnx, '--count', '3', '--out', join(readOnlyDir(), 'x.json')]), expect: /^dmgan: --out '.*x\.json' cannot be written: (permission denied|read-only file system)$/, exit: 2 },
+  { where: 'CLI', input: 'sample a .png of a points model', act: () => tool(['sample', '--onnx', baseOnnx, '--count', '3', '--out', join(tmp, 'x.png')]), expect: /^dmgan: --out .*x\.png: a \.png grid needs an image model; .*base\.onnx makes samples of shape \[2\] \(use \.json, \.csv or \.npy\)$/, exit: 2 },
+  { where: 'CLI', input: 'sample --generator 4 of a 4-generator model', act: () => tool(['sample', '--onnx', baseOnnx, '--count', '3', '--generator', '4', '--out', join(tmp, 'x.json')]), expect: /^dmgan: --generator must be below 4, the generators of .*base\.onnx \(got '4'\)$/, exit: 2 },
+  { where: 'CLI', input: 'sample --generator of a prior-mode file', act: () => tool(['sample', '--onnx', basePriorOnnx, '--count', '3', '--generator', '0', '--out', join(tmp, 'x.json')]), expect: /^dmgan: --generator needs a model exported with --mode ids \(.*base-prior\.onnx draws generators with its prior\)$/, exit: 2 },
   // API options (DmganConfigError naming the field and the range)
   { where: 'API', input: '{ generators: 0 }', act: api({ generators: 0 }), expect: /^DmganConfigError: invalid DMGAN options — generators: generators must be ≥ 1$/ },
   { where: 'API', input: '{ generators: 2.5 }', act: api({ generators: 2.5 }), expect: /^DmganConfigError: invalid DMGAN options — generators: Invalid input: expected int, received number$/ },

@@ -117,6 +117,20 @@ describe('runExperiment (the one experiment loop)', () => {
     expect(numbers(rolledBack.history)).toEqual(numbers(whole.history));
   });
 
+  it('hands the final state to onFinish once, before the final evaluation, and not when aborted', async () => {
+    const finals: State[] = [];
+    // 30 iterations, checkpoints at 12 and 24: the final state (30) is not a checkpoint's.
+    const result = await runExperiment(toy(), { ...SCHEDULE, evalEvery: 7 }, { onFinish: async (core, state) => void finals.push({ ...state, iteration: core.iteration }) });
+    expect(finals.map((s) => [s.iteration, s.cursor, s.history.length])).toEqual([[30, (30 * 8) % 40, 4]]);
+    expect(result.history.map((r) => r.iteration)).toEqual([7, 14, 21, 28, 30]);
+    const stop = new AbortController();
+    stop.abort();
+    const aborted: State[] = [];
+    const stopped = await runExperiment(toy(), SCHEDULE, { signal: stop.signal, onFinish: async (_core, state) => void aborted.push(state) });
+    expect(stopped.aborted).toBe(true);
+    expect(aborted).toEqual([]);
+  });
+
   it('refuses a loop state whose data position does not fit, naming where it came from', async () => {
     const before = tf.memory().numTensors;
     const bad = runExperiment(toy(), SCHEDULE, {
