@@ -50,8 +50,8 @@ export interface CheckpointFile {
   sha256: string;
 }
 
-/** Why a checkpoint could not be used: none there, damaged, another format version, or another model. */
-export type CheckpointErrorCode = 'missing' | 'corrupt' | 'version' | 'incompatible';
+/** Why a checkpoint could not be used: none there, damaged, another format version, or another model; or could not be written. */
+export type CheckpointErrorCode = 'missing' | 'corrupt' | 'version' | 'incompatible' | 'unwritable';
 
 /** A checkpoint that cannot be loaded or restored; `message` names the file and what is wrong. */
 export class CheckpointError extends Error {
@@ -130,7 +130,15 @@ function fileOf(prefix: string, bytes: Uint8Array): CheckpointFile {
  * a crash at any point leaves the previous checkpoint (or none) readable.
  */
 export async function saveCheckpoint(dir: string, core: DmganCore, extra: Record<string, unknown> = {}): Promise<CheckpointManifest> {
-  await mkdir(dir, { recursive: true });
+  // The file system's own errors (EEXIST for a file, ENOTDIR, EACCES) say neither what was being written nor where.
+  const io = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (e) {
+      throw new CheckpointError('unwritable', `cannot write a checkpoint to ${dir}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  await io(() => mkdir(dir, { recursive: true }));
   const vars = core.allVariables();
   const variables: CheckpointVariable[] = [];
   let total = 0;
@@ -151,8 +159,8 @@ export async function saveCheckpoint(dir: string, core: DmganCore, extra: Record
   const weightBytes = new Uint8Array(weights.buffer);
   const momentBytes = new Uint8Array(momentData.buffer);
   const files = { weights: fileOf('weights', weightBytes), optimizers: fileOf('optimizers', momentBytes) };
-  await writeFileAtomic(join(dir, files.weights.name), weightBytes);
-  await writeFileAtomic(join(dir, files.optimizers.name), momentBytes);
+  await io(() => writeFileAtomic(join(dir, files.weights.name), weightBytes));
+  await io(() => writeFileAtomic(join(dir, files.optimizers.name), momentBytes));
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     createdAt: new Date().toISOString(),
@@ -164,7 +172,7 @@ export async function saveCheckpoint(dir: string, core: DmganCore, extra: Record
     optimizers,
     files,
   };
-  await writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
+  await io(() => writeJsonAtomic(join(dir, MANIFEST_FILE), manifest));
   const keep = new Set([MANIFEST_FILE, files.weights.name, files.optimizers.name]);
   for (const f of await readdir(dir)) {
     // Stale binaries, and temporary files a killed writer left behind.

@@ -23,7 +23,15 @@ const shapeText = (s: readonly (number | null)[]): string => `[${s.map((d) => d 
 function generatorModels(gan: GanDefinition, n: number, kinds: readonly ModelKind[]): GeneratorLike[] {
   const g = gan.generator;
   if (typeof g === 'function') {
-    const models = Array.from({ length: n }, (_, i) => (g as (index: number) => GeneratorLike)(i));
+    const models: GeneratorLike[] = [];
+    for (let i = 0; i < n; i++) {
+      const m = (g as (index: number) => GeneratorLike | null | undefined)(i);
+      if (m === undefined || m === null) {
+        models.forEach(disposeModel);
+        throw new DmganConfigError(`generator ${i}: the factory returned ${String(m)} (generators: ${n} calls it with every index 0…${n - 1})`);
+      }
+      models.push(m);
+    }
     const seen = new Set<unknown>();
     models.forEach((m, i) => {
       if (seen.has(m)) throw new DmganConfigError(`generator factory returned the same model object for index ${i} as for an earlier index: each generator needs its own weights`);
@@ -58,6 +66,8 @@ export function buildGanParts(gan: GanDefinition, options: { generators: number;
   try {
     modules = raw.map((m, i) => adaptGenerator(m, { what: `generator ${i}`, latentDim: d }, kinds));
     critic = adaptCritic(gan.discriminator, { what: 'discriminator', featureLayer: options.featureLayer }, kinds);
+    modules.forEach((m, i) => checkAlive(m, `generator ${i}`));
+    checkAlive(critic, 'discriminator');
     probed = probe(modules, critic, d);
   } catch (e) {
     // Free the generators made here (factory products, re-created copies); the user's own objects stay.
@@ -97,6 +107,10 @@ function probe(generators: readonly GeneratorModule[], critic: CriticModule & { 
     } catch (e) {
       throw new DmganConfigError(`discriminator failed on generated samples of shape ${shapeText(first ?? [])}: ${(e as Error).message}`, { cause: e });
     }
+    if (!(out.score instanceof tf.Tensor) || out.score.shape.join(',') !== '2,1') {
+      const got = out.score instanceof tf.Tensor ? shapeText(out.score.shape) : String(out.score);
+      throw new DmganConfigError(`discriminator: the score has shape ${got} for a batch of 2; it must be [B, 1] (one score per sample)`);
+    }
     const f = out.features;
     if (!f || f.rank < 2) {
       throw new DmganConfigError('discriminator gives no usable feature output for the Q head: return { score, features } with features [B, F] (layers models: name the layer with the featureLayer option)');
@@ -107,6 +121,13 @@ function probe(generators: readonly GeneratorModule[], critic: CriticModule & { 
     }
     return { sampleShape: first as unknown as number[], featureSize };
   });
+}
+
+/** Refuses a model whose variables are disposed (tfjs would fail in the probe with an unrelated message). */
+function checkAlive(m: { trainableVariables: readonly tf.Variable[]; stateVariables?: readonly tf.Variable[] }, what: string): void {
+  for (const v of [...m.trainableVariables, ...(m.stateVariables ?? [])]) {
+    if (v.isDisposed) throw new DmganConfigError(`${what}: variable '${v.name}' is disposed (a model of a disposed DMGAN? build fresh models)`);
+  }
 }
 
 function disposeModel(m: GeneratorLike): void {

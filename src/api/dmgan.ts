@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Container } from 'inversify';
-import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../plugins/checkpoint/checkpoint.js';
+import { CheckpointError, loadCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../plugins/checkpoint/checkpoint.js';
 import type { DmganCore } from '../../plugins/dmgan/dmganCore.js';
 import type { StepLosses } from '../core/trainer/steps.js';
 import { LearnedPrior } from '../core/prior.js';
@@ -8,6 +8,8 @@ import { dmganModule } from '../di/dmganModule.js';
 import { TOKENS } from '../di/tokens.js';
 import type { TrainerPlugin } from '../core/trainer/hooks.js';
 import { DmganConfigError } from '../core/errors.js';
+import { InvalidBatchError } from '../core/faults.js';
+import type { GanParts } from './buildParts.js';
 import type { GanDefinition } from './gan.js';
 import { serialisableOptions } from './options.js';
 import type { DMGANOptions, ResolvedOptions } from './options.js';
@@ -39,12 +41,15 @@ export class DMGAN {
   /** The training engine. */
   readonly core: DmganCore;
   readonly #options: ResolvedOptions;
+  /** Shape of one generated sample (null when the container holds no GAN parts). */
+  readonly #sampleShape: readonly number[] | null;
   #disposed = false;
 
   private constructor(container: Container) {
     this.container = container;
     this.#options = container.get<ResolvedOptions>(TOKENS.Options);
     this.core = container.get<DmganCore>(TOKENS.Core);
+    this.#sampleShape = container.isBound(TOKENS.GanParts) ? container.get<GanParts>(TOKENS.GanParts).sampleShape : null;
   }
 
   /** A DMGAN from a container loaded with `dmganModule({ gan, … })` (after any `rebind`). */
@@ -82,14 +87,19 @@ export class DMGAN {
   trainStep(real: tf.Tensor, options: { readLosses: false }): TrainStepResult<null>;
   trainStep(real: tf.Tensor, options: { readLosses: boolean }): TrainStepResult<StepLosses | null>;
   trainStep(real: tf.Tensor, options: { readLosses?: boolean } = {}): TrainStepResult<StepLosses | null> {
-    this.#alive();
+    this.#alive('trainStep');
+    this.#onBackend('trainStep');
     if (!(real instanceof tf.Tensor) || real.rank < 2) throw new DmganConfigError('trainStep needs a batch tensor [B, ...] of real samples');
+    if (real.isDisposed) throw new InvalidBatchError('trainStep: the real batch tensor is disposed');
+    // Before the step draws anything: a critic step would otherwise move the random streams first.
+    this.#checkSampleShape(real, (got, want) => `the real batch has samples of shape ${got}, the generators make ${want}`);
     return this.core.step(real, options.readLosses ?? true);
   }
 
   /** Draws `count` samples with ids from the prior, or all from `generator`. Inference mode. */
   sample(count: number, options: { generator?: number } = {}): DMGANSamples {
-    this.#alive();
+    this.#alive('sample');
+    this.#onBackend('sample');
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`sample: count must be an integer ≥ 1, got ${count}`);
     const opts = options.generator === undefined ? {} : { generator: options.generator };
     return this.core.generate(count, opts);
@@ -101,7 +111,11 @@ export class DMGAN {
    * prior's update reads real data (see {@link DmganCore.posteriors}).
    */
   posterior(x: tf.Tensor, options: { batchStatistics?: boolean } = {}): tf.Tensor2D {
-    this.#alive();
+    this.#alive('posterior');
+    this.#onBackend('posterior');
+    if (!(x instanceof tf.Tensor) || x.rank < 2) throw new DmganConfigError('posterior needs a batch tensor [B, ...] of samples');
+    if (x.isDisposed) throw new InvalidBatchError('posterior: the samples tensor is disposed');
+    this.#checkSampleShape(x, (got, want) => `posterior: the samples have shape ${got}, the generators make ${want}`);
     const posteriors = this.core.posteriors(x, options);
     if (!posteriors) throw new DmganConfigError('this DMGAN has no Q head (qWeight 0 with a uniform prior)');
     return posteriors;
@@ -109,7 +123,8 @@ export class DMGAN {
 
   /** Saves the full training state to `dir` (see `saveCheckpoint`); `DMGAN.load` resumes it. */
   async save(dir: string): Promise<void> {
-    this.#alive();
+    this.#alive('save');
+    if (typeof dir !== 'string' || dir === '') throw new DmganConfigError(`save needs a folder path (a non-empty string), got ${typeof dir === 'string' ? "''" : String(dir)}`);
     await saveCheckpoint(dir, this.core, { options: serialisableOptions(this.#options), sampleLatentDim: this.core.latentDim });
   }
 
@@ -119,13 +134,31 @@ export class DMGAN {
    * prior. `options` adds what a checkpoint cannot hold (a Q head factory, a loss object).
    */
   static async load(dir: string, gan: GanDefinition, options: Pick<DMGANOptions, 'qHead' | 'loss' | 'backend'> = {}): Promise<DMGAN> {
+    if (typeof gan !== 'object' || gan === null) throw new DmganConfigError('DMGAN.load needs a GAN { latentDim, generator, discriminator, loss? }');
     const checkpoint = await loadCheckpoint(dir);
     const saved = (checkpoint.manifest.extra.options ?? {}) as DMGANOptions;
+    let prior: LearnedPrior;
+    try {
+      prior = LearnedPrior.fromJSON(checkpoint.manifest.prior);
+    } catch (e) {
+      throw new CheckpointError('corrupt', `${dir}: the checkpoint's prior cannot be restored: ${(e as Error).message}`, { cause: e });
+    }
+    const generators = saved.generators ?? 10;
+    if (prior.n !== generators) throw new CheckpointError('corrupt', `${dir}: the checkpoint's prior has n = ${prior.n} but its options say generators: ${generators}`);
     const container = new Container();
     container.load(dmganModule({ ...saved, ...options, gan }));
-    container.rebind<LearnedPrior>(TOKENS.Prior).toConstantValue(LearnedPrior.fromJSON(checkpoint.manifest.prior));
+    container.rebind<LearnedPrior>(TOKENS.Prior).toConstantValue(prior);
     const dmgan = DMGAN.fromContainer(container);
-    restoreCheckpoint(dmgan.core, checkpoint);
+    try {
+      restoreCheckpoint(dmgan.core, checkpoint);
+    } catch (e) {
+      // Nothing was restored (every check runs first). Free what load built — Q and the plugins,
+      // and the generators a factory made — but never the caller's discriminator or single generator.
+      dmgan.#disposed = true;
+      dmgan.core.plugins.dispose();
+      if (typeof gan.generator === 'function') dmgan.core.ensemble.dispose();
+      throw e;
+    }
     return dmgan;
   }
 
@@ -136,7 +169,21 @@ export class DMGAN {
     this.core.dispose();
   }
 
-  #alive(): void {
-    if (this.#disposed) throw new Error('this DMGAN is disposed');
+  #alive(what: string): void {
+    if (this.#disposed) throw new DmganConfigError(`${what}: this DMGAN is disposed`);
+  }
+
+  /** `options.backend` names the backend the model must run on: refuse to run it on another one. */
+  #onBackend(what: string): void {
+    const wanted = this.#options.backend;
+    if (wanted !== undefined && wanted !== 'auto' && tf.getBackend() !== wanted) {
+      throw new DmganConfigError(`${what}: this DMGAN was built for backend '${wanted}' but '${tf.getBackend()}' is active: call await initEngine('${wanted}') first`);
+    }
+  }
+
+  #checkSampleShape(x: tf.Tensor, message: (got: string, want: string) => string): void {
+    const want = this.#sampleShape;
+    const got = x.shape.slice(1);
+    if (want && got.join(',') !== want.join(',')) throw new InvalidBatchError(message(`[${got.join(', ')}]`, `[${want.join(', ')}]`));
   }
 }

@@ -321,9 +321,20 @@ function lossGradient(r: Float64Array, q: Float64Array, weight: number, entropy:
   return grad;
 }
 
+// Checks every field `load` reads, so a bad JSON is refused before anything is assigned.
 function checkJSON(json: LearnedPriorJSON): void {
   if (json?.format !== 'dmgan.prior/v1') throw new Error(`LearnedPrior: unknown saved format ${String(json?.format)}`);
-  if (json.logits.length !== json.n) throw new Error(`LearnedPrior: ${json.logits.length} saved logits for n = ${json.n}`);
+  const finiteArray = (v: unknown, length: number): boolean => Array.isArray(v) && v.length === length && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (!Number.isInteger(json.n) || json.n < 1) throw new Error(`LearnedPrior: saved n must be an integer ≥ 1, got ${String(json.n)}`);
+  if (!Array.isArray(json.logits) || json.logits.length !== json.n) throw new Error(`LearnedPrior: ${String(json.logits?.length)} saved logits for n = ${json.n}`);
+  if (!finiteArray(json.logits, json.n)) throw new Error(`LearnedPrior: saved logits must be finite numbers, got [${json.logits.join(', ')}]`);
+  if (!Number.isInteger(json.updates) || json.updates < 0) throw new Error(`LearnedPrior: saved updates must be an integer ≥ 0, got ${String(json.updates)}`);
+  if (typeof json.options !== 'object' || json.options === null) throw new Error('LearnedPrior: saved options are missing');
+  const adam = json.optimizerState;
+  if (typeof adam !== 'object' || adam === null || !Number.isInteger(adam.step) || adam.step < 0 || !finiteArray(adam.m, json.n) || !finiteArray(adam.v, json.n) || adam.v.some((x) => x < 0)) {
+    throw new Error(`LearnedPrior: saved optimizerState must be { step, m, v } with ${json.n} finite moments each (v ≥ 0)`);
+  }
+  if (typeof json.rngState !== 'object' || json.rngState === null) throw new Error('LearnedPrior: saved rngState is missing');
 }
 
 function softmax(logits: ArrayLike<number>, temperature: number): Float64Array {

@@ -6,13 +6,13 @@ import { buildGanParts } from '../api/buildParts.js';
 import type { GanParts } from '../api/buildParts.js';
 import { DmganConfigError } from '../core/errors.js';
 import type { GanDefinition } from '../api/gan.js';
-import { resolveOptions } from '../api/options.js';
+import { dmganOptionsSchema, resolveOptions } from '../api/options.js';
 import type { DMGANOptions, ResolvedOptions } from '../api/options.js';
 import type { TrainerPlugin } from '../core/trainer/hooks.js';
 import { LearnedPrior } from '../core/prior.js';
 import { QHead, type QHeadFactory } from '../core/qHead.js';
 import { Random } from '../core/random.js';
-import { adversarialLoss } from '../losses/adversarial.js';
+import { ADVERSARIAL_LOSS_NAMES, adversarialLoss } from '../losses/adversarial.js';
 import type { AdversarialLoss } from '../losses/adversarial.js';
 import { backendAvailable } from '../engine/backend.js';
 import { TOKENS } from './tokens.js';
@@ -42,8 +42,14 @@ function resolveLoss(loss: GanDefinition['loss'] | DMGANOptions['loss']): Advers
  * `withDMGAN` is this module plus a container.
  */
 export function dmganModule(options: DmganModuleOptions = {}): ContainerModule {
+  if (typeof options !== 'object' || options === null) throw new DmganConfigError(`dmganModule needs an options object { gan?, generators?, … }, got ${String(options)}`);
   const { gan, ...rest } = options;
   const resolved = resolveOptions(rest);
+  // The GAN's own loss is not part of the options schema: check it here, not when the engine is first resolved.
+  if (gan?.loss !== undefined && !dmganOptionsSchema.shape.loss.safeParse(gan.loss).success) {
+    const got = typeof gan.loss === 'string' ? `'${gan.loss}'` : String(gan.loss);
+    throw new DmganConfigError(`gan.loss must be one of ${ADVERSARIAL_LOSS_NAMES.join(', ')} or a loss object { discriminatorLoss, generatorLoss }, got ${got}`);
+  }
   // With a GAN the module builds tensors; tfjs' own error for a missing backend names no fix.
   if (gan && !backendAvailable()) throw new DmganConfigError('no TensorFlow.js backend is registered: call `await initEngine()` before building a DMGAN');
   return new ContainerModule(({ bind }) => {
