@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { DmganCore } from '../plugins/dmgan/dmganCore.js';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHECKPOINTS_DIR, loadNewestCheckpoint, restoreCheckpoint, saveCheckpoint, saveRotatingCheckpoint } from '../plugins/checkpoint/index.js';
+import { CHECKPOINTS_DIR, CheckpointError, loadCheckpoint, loadNewestCheckpoint, restoreCheckpoint, saveCheckpoint, saveRotatingCheckpoint } from '../plugins/checkpoint/index.js';
 import type { LoadedCheckpoint } from '../plugins/checkpoint/index.js';
 import { handleStopSignals } from '../plugins/faults/index.js';
 import type { NumericalFaultError } from '../plugins/faults/index.js';
@@ -53,16 +54,18 @@ export interface LoopStateBase {
 export interface RunCheckpointExtra<L> {
   /** Absent in checkpoints of `train lines` from before the image commands could checkpoint. */
   readonly command?: TrainCommandName;
-  /** The options that must match for a resume (see {@link readResumable}). */
+  /** The options that must match for a resume (see {@link checkResumable}). */
   readonly config: Record<string, unknown>;
   /** The command line that started the run (absent in checkpoints written before it was recorded). */
   readonly commandLine?: string;
+  /** Every option of the run as the command received it (`--resume DIR` alone continues with these). */
+  readonly options?: Record<string, unknown>;
   readonly loop: L;
   /** Learning-rate factor of the run (below 1 after rollbacks; a resume keeps it). */
   readonly learningRateScale: number;
 }
 
-/** A checkpoint found by {@link readResumable}, checked against the run's options. */
+/** A checkpoint found by {@link checkResumable}, checked against the run's options. */
 export interface Resumable<L> {
   readonly dir: string;
   readonly checkpoint: LoadedCheckpoint;
@@ -74,23 +77,73 @@ export interface Resumable<L> {
 const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const shown = (v: unknown): string => (v === undefined ? '(not set)' : String(v));
 
+const isDir = (p: string): Promise<boolean> => stat(p).then((s) => s.isDirectory(), () => false);
+
+/** A run's newest state under `--resume DIR`, not yet checked against the run's options. */
+export interface FoundState {
+  readonly dir: string;
+  readonly checkpoint: LoadedCheckpoint;
+}
+
 /**
- * Finds the newest complete checkpoint under `dir` (a run's out dir, skipping a partial or
- * corrupt newest one with a warning) and checks it was written by `command` for a run with
+ * The newest complete state under `dir` (a run's out dir, or one checkpoint dir): the newer of
+ * the newest rotating checkpoint (a partial or corrupt newer one skipped with a warning) and the
+ * final state a finished run leaves (`checkpoints/final/`); the rotating one on a tie, and when
+ * rotating checkpoints exist but none loads, that error. Nothing is written.
+ * @throws UsageError naming `--resume` when there is none.
+ */
+export async function findResumable(dir: string): Promise<FoundState> {
+  let rotating: FoundState | null = null;
+  try {
+    const found = await loadNewestCheckpoint(dir);
+    // Newer checkpoints that were partial (a kill mid-write) or corrupt: said once an older one was found.
+    for (const s of found.skipped) process.stderr.write(`dmgan: warning: skipping checkpoint ${s.dir}: ${s.reason}\n`);
+    rotating = { dir: found.dir, checkpoint: found.checkpoint };
+  } catch (error) {
+    // Rotating checkpoints that exist but none loads are reported, never silently replaced.
+    const none = error instanceof CheckpointError && error.code === 'missing';
+    if (!none || !(await isDir(finalCheckpointDir(dir)))) throw new UsageError(`--resume ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const at = (f: FoundState): number => f.checkpoint.manifest.counters.iteration;
+  if (await isDir(finalCheckpointDir(dir))) {
+    try {
+      const final = { dir: finalCheckpointDir(dir), checkpoint: await loadCheckpoint(finalCheckpointDir(dir)) };
+      if (!rotating || at(final) > at(rotating)) return final;
+    } catch (error) {
+      const why = `${finalCheckpointDir(dir)}: ${error instanceof Error ? error.message : String(error)}`;
+      if (!rotating) throw new UsageError(`--resume ${dir}: ${why}`);
+      process.stderr.write(`dmgan: warning: skipping checkpoint ${why}\n`);
+    }
+  }
+  return rotating as FoundState;
+}
+
+/**
+ * The options a `--resume DIR` run takes: each one the user did not give explicitly comes from
+ * the run being resumed (what its checkpoint recorded), so `--resume DIR` alone continues it;
+ * explicit ones stay, and {@link checkResumable} refuses those that conflict. `--out` and
+ * `--resume` are never taken over (the run lives where `--resume` points).
+ */
+export function withRecordedOptions(raw: Record<string, unknown>, explicit: ReadonlySet<string>, found: FoundState): Record<string, unknown> {
+  const extra = found.checkpoint.manifest.extra as Partial<RunCheckpointExtra<LoopStateBase>>;
+  // Checkpoints written before the options were recorded still have the options that must match.
+  const recorded: Record<string, unknown> = { ...Object.fromEntries(Object.entries(extra.config ?? {}).map(([k, v]) => [k, v === undefined ? v : String(v)])), ...extra.options };
+  const merged = { ...raw };
+  for (const [key, value] of Object.entries(recorded)) {
+    if (key === 'out' || key === 'resume' || explicit.has(key) || value === undefined) continue;
+    merged[key] = value;
+  }
+  return merged;
+}
+
+/**
+ * Checks that the state found by {@link findResumable} was written by `command` for a run with
  * these options; the error says precisely what differs (`--seed was 1, now 2`). Nothing is written.
  * @param config option values that must be equal (keys in camelCase: `evalEvery` is `--eval-every`).
  * @param iterations the run's `--iterations`: it must lie past the checkpoint.
  * @throws UsageError naming `--resume` and what is wrong.
  */
-export async function readResumable<L extends LoopStateBase>(command: TrainCommandName, dir: string, config: Record<string, unknown>, iterations: number): Promise<Resumable<L>> {
-  let found;
-  try {
-    found = await loadNewestCheckpoint(dir);
-  } catch (error) {
-    throw new UsageError(`--resume ${dir}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  // Newer checkpoints that were partial (a kill mid-write) or corrupt: said once an older one was found.
-  for (const s of found.skipped) process.stderr.write(`dmgan: warning: skipping checkpoint ${s.dir}: ${s.reason}\n`);
+export function checkResumable<L extends LoopStateBase>(command: TrainCommandName, dir: string, found: FoundState, config: Record<string, unknown>, iterations: number): Resumable<L> {
   const checkpoint = found.checkpoint;
   const extra = checkpoint.manifest.extra as Partial<RunCheckpointExtra<L>>;
   // Checkpoints of `train lines` carried no command before the image commands could checkpoint.
@@ -124,13 +177,15 @@ export interface RunControlOptions<L> {
   readonly command: TrainCommandName;
   /** The run's out dir: checkpoints go to `<out>/checkpoints/step-<i>/`. */
   readonly out: string;
-  /** Stored with each checkpoint; compared by {@link readResumable} on resume. */
+  /** Stored with each checkpoint; compared by {@link checkResumable} on resume. */
   readonly config: Record<string, unknown>;
   /** The command line as typed, stored with each checkpoint (`dmgan export` copies it into the model's metadata). */
   readonly commandLine?: string;
+  /** Every option as the command received it, stored with each checkpoint for `--resume DIR` alone. */
+  readonly options?: Record<string, unknown>;
   readonly keepCheckpoints: number;
   readonly onFault: 'stop' | 'rollback';
-  /** The checkpoint to continue (from {@link readResumable}), or null for a fresh run. */
+  /** The checkpoint to continue (from {@link checkResumable}), or null for a fresh run. */
   readonly resumeFrom: Resumable<L> | null;
   /** Prints a line for the user (the progress display's log). */
   readonly log: (line: string) => void;
@@ -176,6 +231,7 @@ export function createRunControl<L extends LoopStateBase>(options: RunControlOpt
     command: options.command,
     config: options.config,
     ...(options.commandLine === undefined ? {} : { commandLine: options.commandLine }),
+    ...(options.options === undefined ? {} : { options: options.options }),
     loop,
     learningRateScale,
   });

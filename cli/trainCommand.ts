@@ -8,7 +8,7 @@ import type { RunHooks } from '../src/experiments/runner.js';
 import { startEngine } from './engine.js';
 import { CLI_BACKENDS, integer, KERNELS_HELP, kernelsOption, oneOf, parseWith, runControlShape, UsageError } from './options.js';
 import { prepareOutDir } from './outDir.js';
-import { addRunControlOptions, createRunControl, readResumable } from './runControl.js';
+import { addRunControlOptions, checkResumable, createRunControl, findResumable, withRecordedOptions } from './runControl.js';
 import type { LoopStateBase, Resumable, TrainCommandName } from './runControl.js';
 
 /**
@@ -162,19 +162,23 @@ export async function runTrainCommand<O extends TrainOptions, L extends LoopStat
   spec: TrainCommand<O, L, R, Res>,
   raw: Record<string, unknown>,
   command: string,
+  explicit: ReadonlySet<string> = new Set(Object.keys(raw)),
 ): Promise<number> {
-  const o = parseWith(spec.schema, raw);
+  const resumeDir = typeof raw.resume === 'string' && raw.resume.trim() !== '' ? raw.resume.trim() : null;
+  const found = resumeDir ? await findResumable(resumeDir) : null;
+  const given = found ? withRecordedOptions(raw, explicit, found) : raw;
+  const o = parseWith(spec.schema, given);
   const name: TrainCommandName = `train ${spec.name}`;
   const out = o.out ?? o.resume ?? spec.defaultOut(o);
   const config = spec.resumeConfig(o);
-  const resumeFrom = o.resume ? await readResumable<L>(name, o.resume, config, o.iterations) : null;
+  const resumeFrom = found && o.resume ? checkResumable<L>(name, o.resume, found, config, o.iterations) : null;
   const engine = await startEngine(o.backend, o.kernels);
   const run = await spec.prepare(o, resumeFrom);
   await prepareOutDir(out);
 
   const progress = createTrainingProgress({ total: o.iterations });
   // First Ctrl-C/SIGTERM: finish the step, checkpoint, write the report, exit 0; a second one quits at once (writes are atomic).
-  const control = createRunControl<L>({ command: name, out, config, commandLine: command, keepCheckpoints: o.keepCheckpoints, onFault: o.onFault, resumeFrom, log: (line) => progress.log(line) });
+  const control = createRunControl<L>({ command: name, out, config, commandLine: command, options: recordable(given), keepCheckpoints: o.keepCheckpoints, onFault: o.onFault, resumeFrom, log: (line) => progress.log(line) });
   try {
     progress.log(`dmgan: training ${run.what} for ${o.iterations} iterations (backend ${engine}, out ${out})`);
     const log = new MetricsLog(out, (resumeFrom?.loop.history ?? []).map((r) => run.logRecord(r)));
@@ -209,6 +213,15 @@ export async function runTrainCommand<O extends TrainOptions, L extends LoopStat
   }
 }
 
+/** The options a checkpoint records for `--resume DIR` alone: JSON values, without where the run lives. */
+function recordable(options: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (key !== 'out' && key !== 'resume' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) out[key] = value;
+  }
+  return out;
+}
+
 /** The command line as typed (recorded with the results). */
 const argvLine = (): string => ['dmgan', ...process.argv.slice(2)].join(' ');
 
@@ -232,5 +245,9 @@ export function registerTrainCommand<O extends TrainOptions, L extends LoopState
     .option('--backend <name>', `tfjs backend: ${CLI_BACKENDS.join(' | ')}`, 'auto')
     .option('--kernels <where>', KERNELS_HELP, 'auto')
     .option('--out <dir>', spec.outHelp);
-  return addRunControlOptions(cmd).action(async (opts: Record<string, unknown>) => setExit(await runTrainCommand(spec, opts, argvLine())));
+  return addRunControlOptions(cmd).action(async (opts: Record<string, unknown>) => {
+    // What the user typed, as opposed to commander's defaults: `--resume DIR` fills in the rest from the run.
+    const explicit = new Set(Object.keys(opts).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
+    setExit(await runTrainCommand(spec, opts, argvLine(), explicit));
+  });
 }
