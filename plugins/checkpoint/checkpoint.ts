@@ -252,7 +252,8 @@ export function restoreCheckpoint(core: DmganCore, checkpoint: LoadedCheckpoint)
   }
   if (manifest.prior.n !== core.prior.n) throw new CheckpointError('incompatible', `checkpoint's prior has ${String(manifest.prior.n)} generators, the model has ${core.prior.n}`);
   if (manifest.plugins) core.plugins.loadStateDictSync(manifest.plugins);
-  core.prior.load(manifest.prior);
+  // The DMGAN plugin's state holds the prior; checkpoints written before plugin states hold it only here.
+  if (manifest.plugins?.[core.dmgan.name] === undefined) core.prior.load(manifest.prior);
   tf.tidy(() => {
     vars.forEach((v, i) => {
       const entry = manifest.variables[i] as CheckpointVariable;

@@ -39,6 +39,8 @@ export interface DmganCoreParts {
    * absent; `withDMGAN` passes the one its container binds).
    */
   plugin?: DmganPlugin;
+  /** Shape of one generated sample, when known (see `GanTrainerParts.sampleShape`). */
+  sampleShape?: readonly number[];
   /** More plugins, called after the DMGAN plugin at every hook. */
   plugins?: readonly TrainerPlugin[];
 }
@@ -79,6 +81,7 @@ export class DmganCore extends GanTrainer {
       latent: parts.latent ?? 'uniform',
       seed: parts.seed ?? 0,
       closedFormGradients: parts.closedFormGradients ?? true,
+      ...(parts.sampleShape ? { sampleShape: parts.sampleShape } : {}),
     });
     this.dmgan = dmgan;
     this.optimizerSettings = optimizerSettings;

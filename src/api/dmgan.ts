@@ -9,7 +9,6 @@ import { TOKENS } from '../di/tokens.js';
 import type { TrainerPlugin } from '../core/trainer/hooks.js';
 import { DmganConfigError } from '../core/errors.js';
 import { InvalidBatchError } from '../core/faults.js';
-import type { GanParts } from './buildParts.js';
 import type { GanDefinition } from './gan.js';
 import { serialisableOptions } from './options.js';
 import type { DMGANOptions, ResolvedOptions } from './options.js';
@@ -41,15 +40,12 @@ export class DMGAN {
   /** The training engine. */
   readonly core: DmganCore;
   readonly #options: ResolvedOptions;
-  /** Shape of one generated sample (null when the container holds no GAN parts). */
-  readonly #sampleShape: readonly number[] | null;
   #disposed = false;
 
   private constructor(container: Container) {
     this.container = container;
     this.#options = container.get<ResolvedOptions>(TOKENS.Options);
     this.core = container.get<DmganCore>(TOKENS.Core);
-    this.#sampleShape = container.isBound(TOKENS.GanParts) ? container.get<GanParts>(TOKENS.GanParts).sampleShape : null;
   }
 
   /** A DMGAN from a container loaded with `dmganModule({ gan, … })` (after any `rebind`). */
@@ -91,8 +87,6 @@ export class DMGAN {
     this.#onBackend('trainStep');
     if (!(real instanceof tf.Tensor) || real.rank < 2) throw new DmganConfigError('trainStep needs a batch tensor [B, ...] of real samples');
     if (real.isDisposed) throw new InvalidBatchError('trainStep: the real batch tensor is disposed');
-    // Before the step draws anything: a critic step would otherwise move the random streams first.
-    this.#checkSampleShape(real, (got, want) => `the real batch has samples of shape ${got}, the generators make ${want}`);
     return this.core.step(real, options.readLosses ?? true);
   }
 
@@ -115,7 +109,7 @@ export class DMGAN {
     this.#onBackend('posterior');
     if (!(x instanceof tf.Tensor) || x.rank < 2) throw new DmganConfigError('posterior needs a batch tensor [B, ...] of samples');
     if (x.isDisposed) throw new InvalidBatchError('posterior: the samples tensor is disposed');
-    this.#checkSampleShape(x, (got, want) => `posterior: the samples have shape ${got}, the generators make ${want}`);
+    this.core.checkSampleShape(x, 'posterior: the samples have shape');
     const posteriors = this.core.posteriors(x, options);
     if (!posteriors) throw new DmganConfigError('this DMGAN has no Q head (qWeight 0 with a uniform prior)');
     return posteriors;
@@ -179,11 +173,5 @@ export class DMGAN {
     if (wanted !== undefined && wanted !== 'auto' && tf.getBackend() !== wanted) {
       throw new DmganConfigError(`${what}: this DMGAN was built for backend '${wanted}' but '${tf.getBackend()}' is active: call await initEngine('${wanted}') first`);
     }
-  }
-
-  #checkSampleShape(x: tf.Tensor, message: (got: string, want: string) => string): void {
-    const want = this.#sampleShape;
-    const got = x.shape.slice(1);
-    if (want && got.join(',') !== want.join(',')) throw new InvalidBatchError(message(`[${got.join(', ')}]`, `[${want.join(', ')}]`));
   }
 }

@@ -101,6 +101,7 @@ function buildCore(ctx: ResolutionContext, o: ResolvedOptions): DmganCore {
     latentDim: gan.latentDim,
     ensemble: parts.ensemble,
     critic: parts.critic,
+    sampleShape: parts.sampleShape,
     qHead: plugin.qHead,
     prior: plugin.prior,
     plugin,

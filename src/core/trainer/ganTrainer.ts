@@ -33,6 +33,11 @@ export interface GanTrainerParts {
    * {@link closedFormGradients}). False always uses autodiff. Same maths, up to rounding.
    */
   closedFormGradients?: boolean;
+  /**
+   * Shape of one generated sample, when the builder knows it. Real batches are checked against
+   * it before a step draws anything; without it the trainer learns it from its first batch.
+   */
+  sampleShape?: readonly number[];
 }
 
 /** Step counters and random streams: the trainer's state besides weights and optimisers. */
@@ -75,6 +80,7 @@ export class GanTrainer {
   #alphaRng: Random;
   #idsRng: Random;
   readonly #sampleRng: Random;
+  #sampleShape: readonly number[] | null;
 
   constructor(parts: GanTrainerParts) {
     this.latentDim = parts.latentDim;
@@ -98,6 +104,12 @@ export class GanTrainer {
     this.#alphaRng = streams.alpha;
     this.#idsRng = streams.ids;
     this.#sampleRng = streams.sample;
+    this.#sampleShape = parts.sampleShape ? [...parts.sampleShape] : null;
+  }
+
+  /** Shape of one generated sample (null until known: given by the builder or seen in a first batch). */
+  get sampleShape(): readonly number[] | null {
+    return this.#sampleShape;
   }
 
   /** Iterations done so far (critic and generator steps). */
@@ -132,6 +144,8 @@ export class GanTrainer {
    */
   step(real: tf.Tensor, readLosses = true): StepResult {
     checkRealBatch(real);
+    // Before anything is drawn: a refused batch must leave the random streams where they were.
+    this.checkSampleShape(real, 'the real batch has samples of shape');
     const kind = this.nextIsGeneratorStep ? 'generator' : 'discriminator';
     let losses: StepLosses | null;
     try {
@@ -161,6 +175,16 @@ export class GanTrainer {
       throw new RangeError(`generator must be an integer in [0, ${this.ensemble.size}), got ${g}`);
     }
     return this.#generate(count, 'sample', options.training ?? false, rng, rng, g);
+  }
+
+  /**
+   * Throws an {@link InvalidBatchError} when `x`'s samples are not the shape the generators make
+   * (`${what} [got], the generators make [want]`); nothing when that shape is not known yet.
+   */
+  checkSampleShape(x: tf.Tensor, what: string): void {
+    const want = this.#sampleShape;
+    const got = x.shape.slice(1);
+    if (want && got.join(',') !== want.join(',')) throw new InvalidBatchError(`${what} [${got.join(', ')}], the generators make [${want.join(', ')}]`);
   }
 
   /** The critic's features of a batch, in inference mode (what plugins such as Q read). */
@@ -194,9 +218,8 @@ export class GanTrainer {
     const batch = real.shape[0] as number;
     const losses = tidyValue(() => {
       const { samples: fake } = this.#generate(batch, 'discriminator', true, this.#idsRng, this.#latentRng);
-      if (fake.shape.slice(1).join(',') !== real.shape.slice(1).join(',')) {
-        throw new InvalidBatchError(`the real batch has samples of shape [${real.shape.slice(1).join(', ')}], the generators make [${fake.shape.slice(1).join(', ')}]`);
-      }
+      this.#sampleShape ??= fake.shape.slice(1);
+      this.checkSampleShape(real, 'the real batch has samples of shape');
       const alpha = this.loss.gradientPenalty ? tf.tensor2d(this.#alphaRng.uniformArray(batch), [batch, 1]) : null;
       const { value, penalty, grads } = this.gradients.critic({ real, fake, alpha });
       withLossesOnFault(() => this.#adam.discriminator.applyGradients(grads), () => ({ discriminator: value, gradientPenalty: penalty }));

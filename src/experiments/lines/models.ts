@@ -56,6 +56,7 @@ export function buildLinesModel(model: LineModelName, options: LinesModelOptions
     latentDim,
     ensemble: makeEnsemble(generators, options.routing ?? 'fused'),
     critic,
+    sampleShape: [2],
     qHead,
     prior,
     loss: wganLoss({ penalty: 'one-sided', penaltyWeight: 10 }),

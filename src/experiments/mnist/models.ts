@@ -59,6 +59,7 @@ export function buildMnistModel(model: MnistModelName, options: MnistModelOption
     latentDim,
     ensemble: new GeneratorEnsemble(generators),
     critic,
+    sampleShape: [shape.height, shape.width, shape.channels],
     qHead,
     prior,
     loss: wganLoss({ penalty: 'one-sided', penaltyWeight: 10 }),
