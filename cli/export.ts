@@ -12,7 +12,7 @@ import { buildMnistModel, MNIST_MODELS, MNIST_SHAPE, type ImageShape, type Mnist
 import { onnxLinesBuilder } from './onnxLines.js';
 import { UsageError } from './options.js';
 import { checkOutFile, writeOutFile } from './outDir.js';
-import { FINAL_CHECKPOINT_DIR } from './runControl.js';
+import { checkpointWriter, FINAL_CHECKPOINT_DIR, TRAIN_COMMANDS } from './runControl.js';
 import type { TrainCommandName } from './runControl.js';
 
 /** Options of `dmgan export`, as commander hands them over → typed and checked. */
@@ -118,11 +118,9 @@ interface RunExtra {
   loop?: unknown;
 }
 
-const TRAIN_COMMANDS: readonly TrainCommandName[] = ['train lines', 'train mnist', 'train images'];
-
-/** Which train command wrote the checkpoint (`train lines` checkpoints from before commands were recorded have config and loop only). */
+/** Which train command wrote the checkpoint, or a refusal naming what it records. */
 function writerOf(dir: string, extra: RunExtra): TrainCommandName {
-  const writer = extra.command ?? (extra.config && extra.loop ? 'train lines' : undefined);
+  const writer = checkpointWriter(extra);
   if (typeof writer === 'string' && (TRAIN_COMMANDS as readonly string[]).includes(writer)) return writer as TrainCommandName;
   const what = writer === undefined ? 'it records no train command' : `it records '${String(writer)}'`;
   throw new UsageError(`--checkpoint ${dir}: not a checkpoint of 'dmgan train lines', 'dmgan train mnist' or 'dmgan train images' (${what}); export cannot tell which model to rebuild`);

@@ -17,12 +17,9 @@ export async function prepareOutDir(dir: string): Promise<void> {
   } catch (error) {
     throw new UsageError(`--out '${dir}' cannot be created: ${reason(error)}`);
   }
-  const probe = join(dir, `.dmgan-probe-${process.pid}`);
   try {
-    await writeFile(probe, '');
-    await unlink(probe);
+    await probeWritable(dir);
   } catch (error) {
-    await unlink(probe).catch(() => undefined);
     if (created !== undefined) await rm(created, { recursive: true, force: true }).catch(() => undefined);
     throw new UsageError(`--out '${dir}' is not writable: ${reason(error)}`);
   }
@@ -80,12 +77,9 @@ export async function checkOutFile(flag: string, path: string): Promise<void> {
   }
   if (s instanceof Error) throw new UsageError(`${flag} '${path}' cannot be written: ${reason(s)}`);
   if (!s.isDirectory()) throw new UsageError(`${flag} '${path}' cannot be written: '${at}' is a file, not a directory`);
-  const probe = join(at, `.dmgan-probe-${process.pid}`);
   try {
-    await writeFile(probe, '');
-    await unlink(probe);
+    await probeWritable(at);
   } catch (error) {
-    await unlink(probe).catch(() => undefined);
     throw new UsageError(`${flag} '${path}' cannot be written: ${reason(error)}`);
   }
 }
@@ -103,5 +97,15 @@ export async function writeOutFile(flag: string, path: string, data: AtomicData)
   } catch (error) {
     if (created !== undefined) await rm(created, { recursive: true, force: true }).catch(() => undefined);
     throw new UsageError(`${flag} '${path}' cannot be written: ${reason(error)}`);
+  }
+}
+
+/** Writes and removes a probe file in `dir`: its permissions and the disk, not just its mode bits. */
+async function probeWritable(dir: string): Promise<void> {
+  const probe = join(dir, `.dmgan-probe-${process.pid}`);
+  try {
+    await writeFile(probe, '');
+  } finally {
+    await unlink(probe).catch(() => undefined);
   }
 }

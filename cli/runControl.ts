@@ -43,7 +43,12 @@ export const FINAL_CHECKPOINT_DIR = 'final';
 export const finalCheckpointDir = (out: string): string => join(out, CHECKPOINTS_DIR, FINAL_CHECKPOINT_DIR);
 
 /** The commands that checkpoint; each checkpoint records its command so another command's is refused. */
-export type TrainCommandName = 'train lines' | 'train mnist' | 'train images';
+export const TRAIN_COMMANDS = ['train lines', 'train mnist', 'train images'] as const;
+export type TrainCommandName = (typeof TRAIN_COMMANDS)[number];
+
+/** The command that wrote a checkpoint (`train lines` checkpoints from before commands were recorded have config and loop only). */
+export const checkpointWriter = (extra: { readonly command?: unknown; readonly config?: unknown; readonly loop?: unknown }): unknown =>
+  extra.command ?? (extra.config && extra.loop ? 'train lines' : undefined);
 
 /** What every loop state has (the engine's checkpoint must be at the same iteration). */
 export interface LoopStateBase {
@@ -146,8 +151,7 @@ export function withRecordedOptions(raw: Record<string, unknown>, explicit: Read
 export function checkResumable<L extends LoopStateBase>(command: TrainCommandName, dir: string, found: FoundState, config: Record<string, unknown>, iterations: number): Resumable<L> {
   const checkpoint = found.checkpoint;
   const extra = checkpoint.manifest.extra as Partial<RunCheckpointExtra<L>>;
-  // Checkpoints of `train lines` carried no command before the image commands could checkpoint.
-  const writer = extra.command ?? (extra.config && extra.loop ? 'train lines' : undefined);
+  const writer = checkpointWriter(extra);
   if (writer !== command) {
     const other = writer === undefined ? '' : ` (it is a 'dmgan ${writer}' checkpoint)`;
     throw new UsageError(`--resume ${dir}: the checkpoint was not written by 'dmgan ${command}'${other}`);

@@ -46,9 +46,6 @@ interface ModelFacts {
   prior: number[];
   /** Shape of one sample, from the output's declared dims (empty when not declared). */
   sampleShape: number[];
-  /** `dmgan.trained_by` and `dmgan.command` when `dmgan export` wrote them. */
-  trainedBy: string | null;
-  command: string | null;
 }
 
 function facts(path: string, bytes: Uint8Array): ModelFacts {
@@ -80,8 +77,6 @@ function facts(path: string, bytes: Uint8Array): ModelFacts {
     latent: meta.get(EXPORT_METADATA.latent) === 'normal' ? 'normal' : 'uniform',
     prior,
     sampleShape: sampleShape.every((d) => d > 0) ? sampleShape : [],
-    trainedBy: meta.get('dmgan.trained_by') ?? null,
-    command: meta.get('dmgan.command') ?? null,
   };
 }
 
@@ -120,8 +115,9 @@ export async function sampleOnnx(
   count: number,
   seed: number,
   choice: SampleChoice = {},
+  model: { bytes: Uint8Array; facts: ModelFacts } = readModel(path),
 ): Promise<{ samples: Float32Array; sampleShape: number[]; ids: Int32Array; mode: 'ids' | 'prior'; facts: ModelFacts }> {
-  const { bytes, facts: f } = readModel(path);
+  const { bytes, facts: f } = model;
   const chosen = chosenIds(path, f, count, choice);
   const total = chosen?.length ?? count;
   const ort = await loadOrt();
@@ -204,7 +200,11 @@ function gridPng(samples: Float32Array, ids: Int32Array, l: NonNullable<ReturnTy
   if (!byGenerator) return imageGridPng(images, count, shape, Math.ceil(Math.sqrt(count)));
   const size = l.height * l.width * l.channels;
   const rows = new Map<number, number[]>();
-  ids.forEach((g, i) => rows.set(g, [...(rows.get(g) ?? []), i]));
+  ids.forEach((g, i) => {
+    const row = rows.get(g);
+    if (row) row.push(i);
+    else rows.set(g, [i]);
+  });
   const order = [...rows.keys()].sort((a, b) => a - b);
   const cols = Math.max(...[...rows.values()].map((r) => r.length));
   const grid = new Float32Array(order.length * cols * size).fill(1); // blank tiles: white, as the background
@@ -247,13 +247,14 @@ export async function sampleCommand(raw: Record<string, unknown>): Promise<numbe
   const o = parsed.data;
   const format = (/\.(\w+)$/.exec(o.out)?.[1] ?? '').toLowerCase();
   // Refused before any sampling: a points model asked for a PNG, an --out that cannot be written.
-  const declared = readModel(o.onnx).facts;
+  const model = readModel(o.onnx);
+  const declared = model.facts;
   if (format === 'png' && declared.sampleShape.length > 0 && imageLayout(declared.sampleShape) === null) {
     throw new UsageError(`--out ${o.out}: a .png grid needs an image model; ${o.onnx} makes samples of shape [${declared.sampleShape.join(', ')}] (use .json, .csv or .npy)`);
   }
   await checkOutFile('--out', o.out);
   const byGenerator = o.byGenerator === true;
-  const { samples, sampleShape, ids, mode } = await sampleOnnx(o.onnx, o.count, o.seed, { ...(o.generator === undefined ? {} : { generator: o.generator }), perGenerator: byGenerator });
+  const { samples, sampleShape, ids, mode } = await sampleOnnx(o.onnx, o.count, o.seed, { ...(o.generator === undefined ? {} : { generator: o.generator }), perGenerator: byGenerator }, model);
   const width = sampleShape.reduce((a, b) => a * b, 1);
   const n = ids.length;
   let data: AtomicData;

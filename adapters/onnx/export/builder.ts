@@ -157,3 +157,22 @@ export class GraphBuilder {
       : this.op('ReduceSum', [x], [attr.ints('axes', axes), keep]);
   }
 }
+
+/** Row-major transpose on the host (kernels are re-laid out once, at export). */
+export function transposeHost(data: Float32Array, shape: readonly number[], perm: readonly number[]): { data: Float32Array; shape: number[] } {
+  const outShape = perm.map((p) => shape[p] as number);
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, d) => a * d, 1));
+  const out = new Float32Array(data.length);
+  const idx = new Array<number>(outShape.length).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let k = 0; k < perm.length; k++) src += (idx[k] as number) * (strides[perm[k] as number] as number);
+    out[o] = data[src] as number;
+    for (let k = outShape.length - 1; k >= 0; k--) {
+      idx[k] = (idx[k] as number) + 1;
+      if ((idx[k] as number) < (outShape[k] as number)) break;
+      idx[k] = 0;
+    }
+  }
+  return { data: out, shape: outShape };
+}

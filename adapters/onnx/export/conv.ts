@@ -1,17 +1,7 @@
 import { ConvGenerator, type ChannelBatchNorm } from '../../../src/core/nn/convGan.js';
 import type { ConvTranspose2d } from '../../../src/core/nn/conv.js';
-import { attr, type GraphBuilder } from './builder.js';
+import { attr, transposeHost, type GraphBuilder } from './builder.js';
 import type { GeneratorExporter } from './exporter.js';
-
-/** tfjs `[k, k, out, in]` transposed-conv kernel → ONNX ConvTranspose `W [in, out, k, k]`. */
-function convTransposeWeight(kernel: Float32Array, k: number, out: number, inp: number): Float32Array {
-  const w = new Float32Array(kernel.length);
-  for (let y = 0; y < k; y++)
-    for (let x = 0; x < k; x++)
-      for (let o = 0; o < out; o++)
-        for (let i = 0; i < inp; i++) w[((i * out + o) * k + y) * k + x] = kernel[((y * k + x) * out + o) * inp + i] as number;
-  return w;
-}
 
 /**
  * Explicit ONNX ConvTranspose padding of a tfjs transposed conv with input side `n`: tfjs
@@ -36,7 +26,9 @@ function emitConvTranspose(b: GraphBuilder, prefix: string, layer: ConvTranspose
   const s = layer.stride;
   const h = transposedConvPads(side.height, k, s, layer.padding);
   const w = transposedConvPads(side.width, k, s, layer.padding);
-  const weight = b.floatConst(`${prefix}/kernel`, [inp, out, k, k], convTransposeWeight(layer.kernel.dataSync() as Float32Array, k, out, inp));
+  // tfjs keeps transposed-conv kernels as [k, k, out, in]; ONNX ConvTranspose wants [in, out, k, k].
+  const kernel = transposeHost(layer.kernel.dataSync() as Float32Array, [k, k, out, inp], [3, 2, 0, 1]);
+  const weight = b.floatConst(`${prefix}/kernel`, kernel.shape, kernel.data);
   const inputs = [x, weight];
   if (layer.bias) inputs.push(b.floatConst(`${prefix}/bias`, [out], layer.bias.dataSync() as Float32Array));
   const y = b.op('ConvTranspose', inputs, [

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { layersModelOf } from '../../tfjs/layersGenerator.js';
-import { attr, GraphBuilder } from './builder.js';
+import { attr, transposeHost, type GraphBuilder } from './builder.js';
 import type { AttributeProto } from '../proto.js';
 import type { GeneratorExporter } from './exporter.js';
 
@@ -49,25 +49,6 @@ function weight(c: LayerCall, prop: string): { data: Float32Array; shape: number
 
 function required(c: LayerCall, prop: string): { data: Float32Array; shape: number[] } {
   return weight(c, prop) ?? fail(c, `has no ${prop} weight (is the model built?)`);
-}
-
-/** Row-major transpose on the host (kernels are re-laid out once, at export). */
-function transposeHost(data: Float32Array, shape: readonly number[], perm: readonly number[]): { data: Float32Array; shape: number[] } {
-  const outShape = perm.map((p) => shape[p] as number);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, d) => a * d, 1));
-  const out = new Float32Array(data.length);
-  const idx = new Array<number>(outShape.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let k = 0; k < perm.length; k++) src += (idx[k] as number) * (strides[perm[k] as number] as number);
-    out[o] = data[src] as number;
-    for (let k = outShape.length - 1; k >= 0; k--) {
-      idx[k] = (idx[k] as number) + 1;
-      if ((idx[k] as number) < (outShape[k] as number)) break;
-      idx[k] = 0;
-    }
-  }
-  return { data: out, shape: outShape };
 }
 
 /** NHWC value → NCHW, reusing the NCHW value it came from when it was a conv's output. */
@@ -412,9 +393,6 @@ export const layersGeneratorExporter: GeneratorExporter = {
   part(g) {
     const model = layersModelOf(g);
     if (!model) return null;
-    // A dry run into a scratch graph: an unsupported layer fails here, while the plan is made,
-    // before anything of the export is built or written.
-    emitLayersModel(new GraphBuilder(13), model, 'check', 'z');
     return { emit: (b, prefix, z) => emitLayersModel(b, model, prefix, z) };
   },
 };

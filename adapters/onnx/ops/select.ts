@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OnnxImportError } from '../errors.js';
-import { checkShape, dtypeOf, normAxis, readInts, toTensor } from '../values.js';
+import { checkShape, dtypeOf, normAxis, toTensor } from '../values.js';
 import type { Value } from '../values.js';
 import { broadcastShapes } from './math.js';
+import { axesOf } from './shape.js';
 import { need } from './types.js';
 import type { OpContext, OpSpec } from './types.js';
 
@@ -37,8 +38,7 @@ function where(inputs: Inputs, ctx: OpContext): Value[] {
 function reduceSum(inputs: Inputs, ctx: OpContext): Value[] {
   const x = toTensor(need(inputs, 0, ctx));
   const keep = ctx.attrs.int('keepdims', 1) !== 0;
-  const axesInput = ctx.opset >= 13 ? inputs[1] : undefined;
-  const axes = ctx.opset >= 13 ? (axesInput === undefined ? undefined : readInts(axesInput, 'axes input', ctx.node)) : ctx.attrs.ints('axes');
+  const axes = axesOf(inputs, ctx);
   if (axes === undefined || axes.length === 0) {
     if (ctx.attrs.int('noop_with_empty_axes', 0) !== 0) return [tf.clone(x)];
     return [tf.sum(x, undefined, keep)];

@@ -103,7 +103,8 @@ function transpose(inputs: Inputs, ctx: OpContext): Value[] {
   return [tf.transpose(x, perm)];
 }
 
-function axesOf(inputs: Inputs, ctx: OpContext): number[] | undefined {
+/** The axes of a reduce/squeeze-like op: the `axes` attribute before opset 13, its second input from 13. */
+export function axesOf(inputs: Inputs, ctx: OpContext): number[] | undefined {
   if (ctx.opset < 13) return ctx.attrs.ints('axes');
   const a = inputs[1];
   return a === undefined ? undefined : readInts(a, 'axes input', ctx.node);
