@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { initEngine } from '../src/engine/index.js';
+import { activateBackend } from '../src/engine/index.js';
+import { initEngine } from '../src/api/initEngine.js';
 import { applyKernelChoice, KERNEL_CHOICES, type KernelChoice } from '../adapters/onnxruntime/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../adapters/files/atomicFile.js';
 import { LINES_DEFAULT, linesVariants, measureLines, soakLines, type LinesVariant } from './lines.js';
@@ -9,6 +11,7 @@ import type { Measurement, Schedule, SoakSample } from './measure.js';
 import { MNIST_DEFAULT, measureMnist, mnistVariants, type MnistVariant } from './mnist.js';
 import { linePlotSvg } from './plot.js';
 import { formatOnnx, measureOnnx } from './onnx.js';
+import { runLayersWorkload } from './layersWorkload.js';
 
 /** PyTorch peer figures (BASELINES.md, 2 cores): ms per iteration. */
 const PEER = {
@@ -31,39 +34,40 @@ interface Row {
 
 const program = new Command('bench')
   .description('dmgan training benchmarks (DESIGN.md workloads), median of repeats after warm-up')
-  .option('--workload <name>', 'lines | mnist | onnx', 'lines')
+  .option('--workload <name>', 'lines | mnist | onnx | layers (your tfjs-layers DCGAN wrapped, against its PyTorch twin)', 'lines')
   .option('--backend <names>', 'comma-separated: wasm,cpu', 'wasm')
   .option('--kernels <where>', `wasm's large convolutions and batched products: ${KERNEL_CHOICES.join(' | ')}`, 'auto')
-  .option('--iterations <n>', 'timed iterations per repeat (default 600 lines, 12 mnist: two whole 5 D : 1 G cycles)')
+  .option('--iterations <n>', 'timed iterations per repeat (default 600 lines, 12 mnist, 24 layers: whole 5 D : 1 G cycles)')
   .option('--repeats <n>', 'timed repeats (median reported)', '3')
-  .option('--warmup <n>', 'warm-up iterations (default 120 lines, 6 mnist)')
+  .option('--warmup <n>', 'warm-up iterations (default 120 lines, 6 mnist, 12 layers)')
   .option('--variants <which>', "'all' or 'default'", 'all')
-  .option('--soak <n>', 'lines: also train the default n iterations, sampling tensors and RSS (0: skip)', '10000')
+  .option('--soak <n>', 'also train the default n iterations, sampling tensors and RSS (0: skip; default 10000 lines, 0 layers)')
   .option('--json <file>', 'write the results as JSON')
   .option('--report <dir>', 'write the scaling plots (SVG) here')
   .parse();
 
-const opts = program.opts<{ workload: string; backend: string; kernels: string; iterations?: string; repeats: string; warmup?: string; variants: string; soak: string; json?: string; report?: string }>();
-if (opts.workload !== 'lines' && opts.workload !== 'mnist' && opts.workload !== 'onnx') {
-  process.stderr.write(`bench: --workload must be lines, mnist or onnx (got '${opts.workload}')\n`);
+const opts = program.opts<{ workload: string; backend: string; kernels: string; iterations?: string; repeats: string; warmup?: string; variants: string; soak?: string; json?: string; report?: string }>();
+if (opts.workload !== 'lines' && opts.workload !== 'mnist' && opts.workload !== 'onnx' && opts.workload !== 'layers') {
+  process.stderr.write(`bench: --workload must be lines, mnist, onnx or layers (got '${opts.workload}')\n`);
   process.exit(2);
 }
 if (opts.workload === 'onnx') {
   // ONNX import and forward cost: one measurement on the first backend, then exit.
   const backend = opts.backend.split(',')[0]?.trim() ?? 'wasm';
-  await initEngine(backend as 'wasm');
+  await activateBackend(backend as 'wasm');
   const result = await measureOnnx({ repeats: Math.max(Number(opts.repeats), 1) });
   process.stdout.write(formatOnnx(result, backend));
   if (opts.json) await writeJsonAtomic(opts.json, { workload: 'onnx', backend, node: process.version, ...result });
   process.exit(0);
 }
 const mnist = opts.workload === 'mnist';
+const layers = opts.workload === 'layers';
 const schedule: Schedule = {
-  warmup: Number(opts.warmup ?? (mnist ? 6 : 120)),
-  iterations: Number(opts.iterations ?? (mnist ? 12 : 600)),
+  warmup: Number(opts.warmup ?? (mnist ? 6 : layers ? 12 : 120)),
+  iterations: Number(opts.iterations ?? (mnist ? 12 : layers ? 24 : 600)),
   repeats: Number(opts.repeats),
 };
-const soakIterations = Number(opts.soak);
+const soakIterations = Number(opts.soak ?? (layers ? 0 : 10000));
 if (!Number.isInteger(soakIterations) || soakIterations < 0) {
   process.stderr.write(`bench: --soak must be a non-negative integer (got '${opts.soak}')\n`);
   process.exit(2);
@@ -87,6 +91,12 @@ function placeKernels(choice: string): string {
     process.exit(2);
   }
 }
+if (layers) {
+  await initEngine('wasm', { kernels: opts.kernels as KernelChoice });
+  const threads = availableParallelism();
+  await runLayersWorkload({ schedule, threads, variants: opts.variants === 'all' ? 'all' : 'default', soak: soakIterations, ...(opts.json ? { json: opts.json } : {}), ...(opts.report ? { report: opts.report } : {}) });
+  process.exit(0);
+}
 const backends = opts.backend.split(',').map((b) => b.trim());
 const rows: Row[] = [];
 for (const backend of backends) {
@@ -94,7 +104,7 @@ for (const backend of backends) {
     process.stderr.write(`bench: --backend must be wasm, cpu or tensorflow (got '${backend}')\n`);
     process.exit(2);
   }
-  await initEngine(backend);
+  await activateBackend(backend);
   const kernels = placeKernels(opts.kernels);
   const all = opts.variants === 'all' && backend === backends[0];
   const variants: Array<LinesVariant | MnistVariant> = mnist ? (all ? mnistVariants() : [MNIST_DEFAULT]) : all ? linesVariants() : [LINES_DEFAULT];

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DmganCore } from '../plugins/dmgan/dmganCore.js';
 
 /** What one benchmark variant measured. */
 export interface Measurement {
@@ -14,6 +13,11 @@ export interface Measurement {
   tensors_after: number;
   bytes_before: number;
   bytes_after: number;
+}
+
+/** What the benchmarks time: one training iteration on a real batch (DmganCore, or a DMGAN's trainStep). */
+export interface Trainable {
+  step(real: tf.Tensor, readLosses: boolean): unknown;
 }
 
 /** How long to run: warm-up iterations, then `repeats` timed blocks of `iterations`. */
@@ -34,7 +38,7 @@ export function median(xs: readonly number[]): number {
  * does between log points). Tensor counts are taken after the warm-up and after the last repeat:
  * equal counts mean the step frees everything it makes.
  */
-export function measureTraining(core: DmganCore, nextBatch: () => tf.Tensor, schedule: Schedule): Measurement {
+export function measureTraining(core: Trainable, nextBatch: () => tf.Tensor, schedule: Schedule): Measurement {
   const step = () => {
     const real = nextBatch();
     core.step(real, false);
@@ -75,7 +79,7 @@ export interface SoakSample {
  * `every` iterations (after a warm-up sample at 0). A step that frees everything keeps the
  * tensor count and bytes constant; RSS should level off once the allocator has warmed up.
  */
-export function soakTraining(core: DmganCore, nextBatch: () => tf.Tensor, iterations: number, every: number): SoakSample[] {
+export function soakTraining(core: Trainable, nextBatch: () => tf.Tensor, iterations: number, every: number): SoakSample[] {
   const samples: SoakSample[] = [];
   const sample = (iteration: number) => {
     const m = tf.memory();

@@ -1,5 +1,5 @@
 import { applyKernelChoice, type KernelChoice } from '../adapters/onnxruntime/index.js';
-import { initEngine } from '../src/engine/index.js';
+import { activateBackend } from '../src/engine/index.js';
 import { type CLI_BACKENDS, UsageError } from './options.js';
 
 /**
@@ -9,7 +9,7 @@ import { type CLI_BACKENDS, UsageError } from './options.js';
 export async function startEngine(choice: (typeof CLI_BACKENDS)[number], kernels: KernelChoice = 'auto'): Promise<string> {
   let backend: string;
   try {
-    backend = (await initEngine(choice)).backend;
+    backend = (await activateBackend(choice)).backend;
   } catch (error) {
     throw new UsageError(`--backend ${choice}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -6,7 +6,7 @@ import { buildOnnxExport } from '../adapters/onnx/export/index.js';
 import { CHECKPOINTS_DIR, LEGACY_CHECKPOINT_DIR, loadCheckpoint, loadNewestCheckpoint, MANIFEST_FILE, restoreCheckpoint } from '../plugins/checkpoint/index.js';
 import type { LoadedCheckpoint } from '../plugins/checkpoint/index.js';
 import type { DmganCore } from '../plugins/dmgan/dmganCore.js';
-import { initEngine } from '../src/engine/index.js';
+import { activateBackend } from '../src/engine/index.js';
 import { LINE_MODELS, buildLinesModel, type LineModelName } from '../src/experiments/lines/models.js';
 import { buildMnistModel, MNIST_MODELS, MNIST_SHAPE, type ImageShape, type MnistModelName } from '../src/experiments/mnist/models.js';
 import { onnxLinesBuilder } from './onnxLines.js';
@@ -190,7 +190,7 @@ export async function exportCommand(raw: Record<string, unknown>): Promise<numbe
   const options = parse(raw);
   await checkOutFile('--out', options.out);
   const { dir, checkpoint } = await findCheckpoint(options.checkpoint);
-  await initEngine('cpu'); // reading weights and one forward pass for the shapes: the pure-JS backend is enough
+  await activateBackend('cpu'); // reading weights and one forward pass for the shapes: the pure-JS backend is enough
   const { core, writer, extra } = await rebuild(dir, checkpoint);
   try {
     const metadata: Record<string, string> = {

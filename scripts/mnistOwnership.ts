@@ -14,7 +14,7 @@ import { loadNewestCheckpoint, restoreCheckpoint } from '../plugins/checkpoint/i
 import { writeJsonAtomic } from '../adapters/files/atomicFile.js';
 import { loadClassifier } from '../plugins/report/mnist/index.js';
 import { Random } from '../src/core/random.js';
-import { initEngine } from '../src/engine/backend.js';
+import { activateBackend } from '../src/engine/backend.js';
 import { perGeneratorClassMetrics } from '../src/metrics/classMetrics.js';
 import { MNIST_CLASSES } from '../src/metrics/classifier.js';
 import { buildMnistModel, MNIST_SHAPE } from '../src/experiments/mnist/models.js';
@@ -36,7 +36,7 @@ const perGenerator = Number(values['per-generator']);
 const realCount = Number(values.real);
 const owns = Number(values.owns);
 
-await initEngine('wasm');
+await activateBackend('wasm');
 const { checkpoint, dir } = await loadNewestCheckpoint(run);
 const config = (checkpoint.manifest.extra as { config?: { model: MnistModelName; generators: number; seed: number; batchSize: number } }).config;
 if (!config) throw new Error(`${dir}: not a 'dmgan train mnist' checkpoint`);

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist } from '../adapters/data/mnist.js';
 import { VariableAdam } from '../src/core/optim/variableAdam.js';
 import { Random } from '../src/core/random.js';
-import { initEngine } from '../src/engine/index.js';
+import { activateBackend } from '../src/engine/index.js';
 import { MnistClassifier, MNIST_CLASSES } from '../src/metrics/classifier.js';
 import { loadClassifier, saveClassifier } from '../plugins/report/mnist/classifierFile.js';
 
@@ -35,7 +35,7 @@ const batch = Number(values.batch);
 const seed = Number(values.seed);
 const command = ['npm run train:classifier --', ...process.argv.slice(2)].join(' ');
 
-await initEngine(values.backend as 'wasm' | 'cpu' | 'auto');
+await activateBackend(values.backend as 'wasm' | 'cpu' | 'auto');
 const train = await loadMnist('train', values.limit ? { limit: Number(values.limit) } : {});
 const test = await loadMnist('test', values['test-limit'] ? { limit: Number(values['test-limit']) } : {});
 const clf = new MnistClassifier(seed);

@@ -48,8 +48,10 @@ export { DmganPlugin } from '../plugins/dmgan/index.js';
 export type { DmganPluginParts, DmganPluginState } from '../plugins/dmgan/index.js';
 
 // The backend, once, first.
-export { initEngine, currentBackend } from './engine/index.js';
-export type { BackendChoice, InitEngineOptions } from './engine/index.js';
+export { initEngine } from './api/initEngine.js';
+export type { EngineInfo, InitEngineOptions } from './api/initEngine.js';
+export { currentBackend } from './engine/index.js';
+export type { BackendChoice } from './engine/index.js';
 
 // Losses for the `loss` option (and for a trainer's own steps).
 export { adversarialLoss, wganLoss, ganLoss, hingeLoss } from './losses/adversarial.js';

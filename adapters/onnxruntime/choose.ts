@@ -21,7 +21,7 @@ export function applyKernelChoice(choice: KernelChoice, options: OnnxRuntimeKern
     return backend;
   }
   const result = useOnnxRuntimeKernels(options);
-  if (result.active) return `onnxruntime (${options.threads === undefined ? 'all cores' : `${options.threads} threads`})`;
+  if (result.active) return `onnxruntime (${options.threads === undefined ? 'all cores' : `${options.threads} thread${options.threads === 1 ? '' : 's'}`})`;
   if (choice === 'onnxruntime') throw new Error(result.reason);
   return `wasm (${result.reason})`;
 }

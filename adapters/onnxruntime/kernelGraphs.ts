@@ -61,6 +61,44 @@ export function conv2dModel(a: Shape4, filter: Shape4, y: Shape4, strides: reado
   return model(b, a, filter, y);
 }
 
+/** tfjs' fusable activations onnxruntime runs after a convolution (prelu, with its weights, is left to wasm). */
+export const FUSED_CONV_ACTIVATIONS = ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'elu'] as const;
+export type FusedConvActivation = (typeof FUSED_CONV_ACTIVATIONS)[number];
+
+/**
+ * y = activation(conv2d(i0, i1) + i2): tfjs' FusedConv2D. Inputs i0 = x [N, H, W, C],
+ * i1 = filter [kh, kw, C, O], and i2 = bias [O] when `bias` is true (then named a, b without it).
+ */
+export function fusedConv2dModel(
+  a: Shape4,
+  filter: Shape4,
+  bias: boolean,
+  y: Shape4,
+  strides: readonly [number, number],
+  dilations: readonly [number, number],
+  pads: Pads,
+  activation: FusedConvActivation,
+  alpha: number,
+): Uint8Array {
+  const b = new GraphBuilder(OPSET);
+  const names = bias ? [b.claim('i0'), b.claim('i1'), b.claim('i2')] : [b.claim('a'), b.claim('b')];
+  b.claim('y');
+  const x = b.op('Transpose', [names[0] as string], [attr.ints('perm', TO_NCHW)]);
+  const w = b.op('Transpose', [names[1] as string], [attr.ints('perm', KERNEL_TO_OIHW)]);
+  const convInputs = bias ? [x, w, names[2] as string] : [x, w];
+  let h = b.op('Conv', convInputs, [attr.ints('strides', [...strides]), attr.ints('dilations', [...dilations]), attr.ints('pads', [...pads])]);
+  switch (activation) {
+    case 'linear': break;
+    case 'relu': h = b.op('Relu', [h]); break;
+    case 'relu6': h = b.op('Clip', [h, b.floatConst('zero', [], [0]), b.floatConst('six', [], [6])]); break;
+    case 'leakyrelu': h = b.op('LeakyRelu', [h], [attr.float('alpha', alpha)]); break;
+    case 'sigmoid': h = b.op('Sigmoid', [h]); break;
+    case 'elu': h = b.op('Elu', [h]); break;
+  }
+  b.op('Transpose', [h], [attr.ints('perm', TO_NHWC)], 'y');
+  return modelWithInputs(b, bias ? [a, filter, [filter[3]]] : [a, filter], y);
+}
+
 /**
  * y = the input gradient of conv2d(·, b) at a: a [N, oh, ow, O], b [kh, kw, I, O] →
  * y [N, H, W, I], as ONNX ConvTranspose (whose weight layout [O, I, kh, kw] is the same

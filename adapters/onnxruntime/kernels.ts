@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, FusedConv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { registerEngineFixes } from '../../src/engine/fixes.js';
 import { GROUPED_MLP, type GroupedMlpAttrs } from '../../src/engine/kernels/groupedMlp.js';
 import { loadOrtRuntime, type OrtRuntime, type OrtSyncSession, type OrtTensor } from './binding.js';
-import { batchMatMulModel, groupedMlpModel, conv2dFilterGradientModel, conv2dInputGradientModel, conv2dModel, type Pads } from './kernelGraphs.js';
+import { batchMatMulModel, groupedMlpModel, conv2dFilterGradientModel, conv2dInputGradientModel, conv2dModel, fusedConv2dModel, FUSED_CONV_ACTIVATIONS, type FusedConvActivation, type Pads } from './kernelGraphs.js';
 
 /**
  * Two things the wasm backend does slowly, onnxruntime's CPU kernels (MLAS) do fast:
@@ -16,7 +16,7 @@ import { batchMatMulModel, groupedMlpModel, conv2dFilterGradientModel, conv2dInp
  */
 
 const BACKEND = 'wasm';
-const KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', GROUPED_MLP] as const;
+const KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', GROUPED_MLP] as const;
 type KernelName = (typeof KERNELS)[number];
 type Shape4 = [number, number, number, number];
 
@@ -27,12 +27,19 @@ type Shape4 = [number, number, number, number];
  */
 const DEFAULT_MIN_MULTIPLY_ADDS: Record<KernelName, number> = {
   Conv2D: 1_000_000,
+  FusedConv2D: 1_000_000,
   Conv2DBackpropInput: 1_000_000,
   Conv2DBackpropFilter: 1_000_000,
   BatchMatMul: 50_000,
   // A fused ensemble's whole forward pass: several wasm kernels per layer against one call.
   DmganGroupedMlp: 50_000,
 };
+
+/**
+ * A single (unbatched) product stays on wasm below this size: its fast cases (an inner dimension
+ * as large as the output, as in the project's own critics) beat onnxruntime's per-call cost.
+ */
+const SINGLE_PRODUCT_MIN_MULTIPLY_ADDS = 1_000_000;
 
 /**
  * Sessions kept (least recently used dropped first). A training run needs a handful of shapes,
@@ -91,11 +98,8 @@ function shape4(t: TensorInfo | readonly number[], what: string): Shape4 {
   return [s[0], s[1], s[2], s[3]] as Shape4;
 }
 
-function conv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DAttrs): Plan | null {
-  const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
-  if (attrs.dataFormat === 'NCHW') return null;
-  const xs = shape4(x, 'x');
-  const fs = shape4(filter, 'filter');
+/** Padding, strides and output shape of a convolution as ONNX Conv takes them. */
+function convGeometry(xs: Shape4, fs: Shape4, attrs: Conv2DAttrs) {
   const info = tf.backend_util.computeConv2DInfo(xs, fs, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
   const { top, left, bottom, right } = info.padInfo;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, outHeight: oh, outWidth: ow } = info;
@@ -104,12 +108,43 @@ function conv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DAttrs): Plan | n
   const extraW = Math.max(0, (ow - 1) * sw + (fs[1] - 1) * dw + 1 - (xs[2] + left + right));
   const pads: Pads = [top, left, bottom + extraH, right + extraW];
   const y: Shape4 = [xs[0], oh, ow, fs[3]];
+  const strides: [number, number] = [sh, sw];
+  const dilations: [number, number] = [dh, dw];
+  return { pads, y, strides, dilations, multiplyAdds: xs[0] * oh * ow * fs[3] * fs[0] * fs[1] * fs[2] };
+}
+
+function conv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DAttrs): Plan | null {
+  const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+  if (attrs.dataFormat === 'NCHW') return null;
+  const xs = shape4(x, 'x');
+  const fs = shape4(filter, 'filter');
+  const { pads, y, strides, dilations, multiplyAdds } = convGeometry(xs, fs, attrs);
   return {
-    key: `Conv2D ${xs} ${fs} ${sh},${sw} ${dh},${dw} ${pads}`,
-    build: () => conv2dModel(xs, fs, y, [sh, sw], [dh, dw], pads),
+    key: `Conv2D ${xs} ${fs} ${strides} ${dilations} ${pads}`,
+    build: () => conv2dModel(xs, fs, y, strides, dilations, pads),
     inputs: [x, filter],
     y,
-    multiplyAdds: xs[0] * oh * ow * fs[3] * fs[0] * fs[1] * fs[2],
+    multiplyAdds,
+  };
+}
+
+/** tfjs-layers' Conv2D with a bias (and any fusable activation but prelu) runs as FusedConv2D. */
+function fusedConv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: FusedConv2DAttrs): Plan | null {
+  const { x, filter, bias, preluActivationWeights } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  const activation = attrs.activation as FusedConvActivation;
+  if (attrs.dataFormat === 'NCHW' || preluActivationWeights != null || !FUSED_CONV_ACTIVATIONS.includes(activation)) return null;
+  const xs = shape4(x, 'x');
+  const fs = shape4(filter, 'filter');
+  if (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== fs[3])) return null; // let tfjs' kernel report it
+  const { pads, y, strides, dilations, multiplyAdds } = convGeometry(xs, fs, attrs);
+  const alpha = attrs.leakyreluAlpha ?? 0.2;
+  const hasBias = bias != null;
+  return {
+    key: `FusedConv2D ${xs} ${fs} ${hasBias} ${strides} ${dilations} ${pads} ${activation} ${alpha}`,
+    build: () => fusedConv2dModel(xs, fs, hasBias, y, strides, dilations, pads, activation, alpha),
+    inputs: hasBias ? [x, filter, bias] : [x, filter],
+    y,
+    multiplyAdds,
   };
 }
 
@@ -185,30 +220,41 @@ function groupedMlpPlan(inputs: tf.NamedTensorInfoMap, attrs: GroupedMlpAttrs): 
   };
 }
 
-/** Batched products with equal batch dimensions (> 1 in all): wasm's slow path. */
+/**
+ * Products with equal batch dimensions. Batched ones (> 1) are a plain loop on wasm; single ones
+ * are often slower on wasm than on onnxruntime (measured [8,6272]·[100,6272]ᵀ, a tfjs-layers
+ * Dense layer's input gradient: 3 ms against 0.24), so they move from
+ * {@link SINGLE_PRODUCT_MIN_MULTIPLY_ADDS} on.
+ */
 function batchMatMulPlan(inputs: tf.NamedTensorInfoMap, attrs: { transposeA: boolean; transposeB: boolean }): Plan | null {
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
   const rank = a.shape.length;
-  if (rank < 3 || b.shape.length !== rank) return null;
+  if (rank < 2 || b.shape.length !== rank) return null;
   const batch = a.shape.slice(0, -2);
-  if (!batch.every((d, i) => d === b.shape[i]) || batch.reduce((p, d) => p * d, 1) <= 1) return null;
+  if (!batch.every((d, i) => d === b.shape[i])) return null;
+  const count = batch.reduce((p, d) => p * d, 1);
   const [a0, a1] = a.shape.slice(-2) as [number, number];
   const [b0, b1] = b.shape.slice(-2) as [number, number];
   const [m, k] = attrs.transposeA ? [a1, a0] : [a0, a1];
   const [k2, n] = attrs.transposeB ? [b1, b0] : [b0, b1];
   if (k !== k2) return null; // let tfjs' kernel report the mismatch
   const y = [...batch, m, n];
+  const multiplyAdds = count * m * n * k;
+  // A transposed left operand: wasm's explicit transpose and plain product beat onnxruntime's
+  // MatMul here (measured [8,100]ᵀ·[8,6272]: 0.6 ms against 6 ms, a memory-bound product).
+  if (count === 1 && (multiplyAdds < SINGLE_PRODUCT_MIN_MULTIPLY_ADDS || attrs.transposeA)) return null;
   return {
     key: `BatchMatMul ${a.shape} ${b.shape} ${attrs.transposeA} ${attrs.transposeB}`,
     build: () => batchMatMulModel(a.shape, b.shape, y, attrs.transposeA, attrs.transposeB),
     inputs: [a, b],
     y,
-    multiplyAdds: batch.reduce((p, d) => p * d, 1) * m * n * k,
+    multiplyAdds,
   };
 }
 
 const planners: Record<KernelName, (inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => Plan | null> = {
   Conv2D: (i, a) => conv2dPlan(i, a as unknown as Conv2DAttrs),
+  FusedConv2D: (i, a) => fusedConv2dPlan(i, a as unknown as FusedConv2DAttrs),
   Conv2DBackpropInput: (i, a) => inputGradientPlan(i, a as unknown as Conv2DBackpropInputAttrs),
   Conv2DBackpropFilter: (i, a) => filterGradientPlan(i, a as unknown as Conv2DBackpropFilterAttrs),
   BatchMatMul: (i, a) => batchMatMulPlan(i, a as unknown as { transposeA: boolean; transposeB: boolean }),
@@ -223,7 +269,8 @@ function kernel(name: KernelName, s: State): KernelFunc {
     return fallback.kernelFunc(args);
   };
   return (args) => {
-    const plan = Object.values(args.inputs).every((t) => t?.dtype === 'float32') ? planners[name](args.inputs, args.attrs ?? {}) : null;
+    // Optional inputs (FusedConv2D's bias and prelu weights) are present but undefined when unused.
+    const plan = Object.values(args.inputs).every((t) => t == null || t.dtype === 'float32') ? planners[name](args.inputs, args.attrs ?? {}) : null;
     if (plan === null || plan.multiplyAdds < (s.minMultiplyAdds ?? DEFAULT_MIN_MULTIPLY_ADDS[name])) return onWasm(args);
     let session = s.sessions.get(plan.key);
     if (session !== undefined) {

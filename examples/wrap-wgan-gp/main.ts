@@ -1,15 +1,14 @@
 // Run: npx tsx examples/wrap-wgan-gp/main.ts [iterations]
 import { pathToFileURL } from 'node:url';
 import { initEngine } from 'dmgan';
-import { applyKernelChoice } from 'dmgan/onnx';
 import { trainPlain } from './plain.js';
 import { trainWrapped } from './wrapped.js';
 
 /** Trains the user's WGAN-GP as written, then wrapped with withDMGAN; returns both results. */
 export async function main(iterations = 300, log: (line: string) => void = console.log) {
-  const { backend } = await initEngine('auto');
+  const { backend, kernels } = await initEngine('auto');
   // On wasm, large convolutions and batched products run on onnxruntime-node when it is installed.
-  log(`backend: ${backend}, heavy kernels on ${applyKernelChoice('auto')}`);
+  log(`backend: ${backend}, heavy kernels on ${kernels}`);
   const plain = trainPlain(iterations);
   log(`plain WGAN-GP   critic ${plain.critic.toFixed(4)}  generator ${plain.generator.toFixed(4)}`);
   const wrapped = trainWrapped(iterations);

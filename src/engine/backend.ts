@@ -5,8 +5,8 @@ import type { BackendAvailability, BackendChoice, EngineBackend, NativePackage }
 
 export type { BackendChoice } from './chooseBackend.js';
 
-/** Options of {@link initEngine}. */
-export interface InitEngineOptions {
+/** Options of {@link activateBackend}. */
+export interface ActivateBackendOptions {
   /**
    * Loads an optional peer package by name (default: dynamic `import`). Tests inject fakes;
    * bundlers may inject a static import map.
@@ -19,7 +19,7 @@ const defaultLoad = (name: string): Promise<unknown> => import(name);
 /**
  * Loads (and so registers) an embedded backend's package. Never at import time: the wasm
  * package registers itself as tfjs' preferred backend without initialising it, which breaks a
- * user's tfjs code that runs before `initEngine`. Literal specifiers, so bundlers see them.
+ * user's tfjs code that runs before `initEngine` (`activateBackend`). Literal specifiers, so bundlers see them.
  */
 async function loadEmbedded(name: EngineBackend): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
@@ -40,7 +40,8 @@ async function probeNative(load: (name: string) => Promise<unknown>): Promise<Ba
 }
 
 /**
- * Prepares tfjs for dmgan and activates a backend.
+ * Prepares tfjs for dmgan and activates a backend: the engine half of the public `initEngine`
+ * (src/api/initEngine.ts), which also decides where the heavy kernels run.
  *
  * Activates `choice`: `auto` tries `@tensorflow/tfjs-node-gpu`, `@tensorflow/tfjs-node`
  * (optional peers), then `wasm`, then `cpu`. Each backend's package is loaded here, when tried,
@@ -55,9 +56,9 @@ async function probeNative(load: (name: string) => Promise<unknown>): Promise<Ba
  * which to install), or when an explicitly chosen backend fails to initialise.
  * @returns the name of the active backend.
  */
-export async function initEngine(
+export async function activateBackend(
   choice: BackendChoice = 'auto',
-  options: InitEngineOptions = {},
+  options: ActivateBackendOptions = {},
 ): Promise<{ backend: string }> {
   const load = options.loadModule ?? defaultLoad;
   const availability: BackendAvailability = wantsNative(choice) ? await probeNative(load) : { native: null };

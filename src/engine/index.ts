@@ -1,9 +1,10 @@
-export { initEngine, currentBackend } from './backend.js';
-export type { InitEngineOptions } from './backend.js';
+export { activateBackend, currentBackend } from './backend.js';
+export type { ActivateBackendOptions } from './backend.js';
 export { chooseBackend, NATIVE_PACKAGES } from './chooseBackend.js';
 export type { BackendAvailability, BackendChoice, BackendPlan, EngineBackend, NativePackage } from './chooseBackend.js';
 export { registerEngineFixes } from './fixes.js';
 export { registerGradientFixes, gradientFixes, withConstantActivationMasks } from './gradients/index.js';
+export { registerBatchMatMulWasm, batchMatMulWasmConfig } from './kernels/batchMatMulWasm.js';
 export { registerConv2dBackpropFilterWasm, conv2dBackpropFilterWasmConfig } from './kernels/conv2dBackpropFilterWasm.js';
 export { registerConv2dBackpropInputWasm, conv2dBackpropInputWasmConfig } from './kernels/conv2dBackpropInputWasm.js';
 export { registerUnsortedSegmentSumWasm, unsortedSegmentSumWasmConfig } from './kernels/unsortedSegmentSumWasm.js';

@@ -9,7 +9,11 @@ const dir = mkdtempSync(join(tmpdir(), 'dmgan-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function bench(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BENCH, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return benchWith({}, ...args);
+}
+
+function benchWith(env: Record<string, string>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BENCH, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -49,6 +53,23 @@ describe('npm run bench (tiny schedules)', () => {
   it('rejects an unknown workload with a message naming the option', () => {
     const r = bench('--workload', 'faces');
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('--workload must be lines, mnist or onnx');
+    expect(r.stderr).toContain("--workload must be lines, mnist, onnx or layers (got 'faces')");
+  });
+
+  it('layers: times withDMGAN around the tfjs-layers DCGAN with a flat tensor count, and names why the PyTorch twin did not run', () => {
+    const json = join(dir, 'layers.json');
+    const report = join(dir, 'layers-report');
+    const r = benchWith({ DMGAN_BENCH_PYTHON: '/nonexistent/python3' }, '--workload', 'layers', '--variants', 'default', '--iterations', '6', '--repeats', '1', '--warmup', '0', '--json', json, '--report', report);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(twin: /nonexistent/python3: spawnSync /nonexistent/python3 ENOENT)');
+    const out = JSON.parse(readFileSync(json, 'utf8')) as { kernels: string; rows: { variant: { generators: number; batch: number; loss: string }; dmgan: { ms_per_iteration: number; tensors_before: number; tensors_after: number }; ratio: number | null }[] };
+    expect(out.kernels).toMatch(/^onnxruntime/);
+    expect(out.rows).toHaveLength(1);
+    const [row] = out.rows;
+    expect(row?.variant).toMatchObject({ generators: 3, batch: 32, loss: 'wgan-gp' });
+    expect(row?.dmgan.ms_per_iteration).toBeGreaterThan(0);
+    expect(row?.dmgan.tensors_after).toBe(row?.dmgan.tensors_before);
+    expect(row?.ratio).toBeNull();
+    expect(readFileSync(join(report, 'layers.md'), 'utf8')).toContain('| 3 | 32 | wgan-gp |');
   });
 });

@@ -9,7 +9,7 @@ import { trainImagesCommand } from '../../cli/trainImages.js';
 import { trainMnistCommand } from '../../cli/trainMnist.js';
 import { loadNewestCheckpoint } from '../../plugins/checkpoint/index.js';
 import type { CheckpointManifest } from '../../plugins/checkpoint/index.js';
-import { initEngine } from '../../src/engine/index.js';
+import { activateBackend } from '../../src/engine/index.js';
 import type { ImageLoopState } from '../../src/experiments/mnist/run.js';
 
 // Tiny budgets: 64 MNIST images, batch 8 (an epoch is 8 iterations, so a checkpoint at 6 is mid-epoch), 2 generators.
@@ -17,7 +17,7 @@ const MNIST = { model: 'dmwgan-pl', generators: '2', seed: '1', evalEvery: '4', 
 
 let dir: string;
 beforeAll(async () => {
-  await initEngine('wasm');
+  await activateBackend('wasm');
   dir = await mkdtemp(join(tmpdir(), 'dmgan-resume-images-'));
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

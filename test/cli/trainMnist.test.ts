@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { trainImagesCommand } from '../../cli/trainImages.js';
 import { trainMnistCommand } from '../../cli/trainMnist.js';
 import { UsageError } from '../../cli/options.js';
-import { initEngine } from '../../src/engine/backend.js';
+import { activateBackend } from '../../src/engine/backend.js';
 
 const TINY = { iterations: '6', generators: '3', seed: '1', evalEvery: '3', evalSamples: '40', batchSize: '8', backend: 'wasm' };
 
 describe('dmgan train mnist / images (tiny budgets)', () => {
   let dir: string;
   beforeAll(async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     dir = await mkdtemp(join(tmpdir(), 'dmgan-mnist-cli-'));
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../src/engine/index.js';
+import { activateBackend } from '../../src/engine/index.js';
 import { main as customTrainer } from '../../examples/custom-trainer/main.js';
 import { main as priorOnly } from '../../examples/prior-only/main.js';
 import { main as wrapWganGp } from '../../examples/wrap-wgan-gp/main.js';
@@ -9,7 +9,7 @@ const quiet = (): void => undefined;
 
 describe('examples (tiny sizes)', () => {
   beforeAll(async () => {
-    await initEngine('auto');
+    await activateBackend('auto');
   });
 
   it('wrap-wgan-gp: the plain WGAN-GP and the same GAN wrapped with withDMGAN both train', async () => {

@@ -6,7 +6,7 @@ import { Container } from 'inversify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DMGAN, LearnedPrior, dmganModule, exportOnnx, importOnnx, withDMGAN } from '../../src/index.js';
 import type { DMGANOptions, GanDefinition, LearnedPriorJSON } from '../../src/index.js';
-import { initEngine } from '../../src/engine/index.js';
+import { activateBackend } from '../../src/engine/index.js';
 import { MlpCritic, MlpGenerator } from '../../src/core/nn/mlp.js';
 import { Random } from '../../src/core/random.js';
 import type { CheckpointManifest } from '../../plugins/checkpoint/index.js';
@@ -184,11 +184,11 @@ const CASES: Case[] = [
   c('trainStep', "a DMGAN built with { backend: 'cpu' }, while wasm is active", async (ctx) => {
     const { gan, qHead } = freshGan(71);
     const m = withDMGAN(gan, { ...OPTIONS, qHead, backend: 'cpu' });
-    await initEngine('wasm');
+    await activateBackend('wasm');
     try {
       return m.trainStep(tensorOf(ctx, [0, 1, 1, 0], [2, 2]));
     } finally {
-      await initEngine('cpu');
+      await activateBackend('cpu');
       m.dispose();
     }
   }, /^DmganConfigError: trainStep: this DMGAN was built for backend 'cpu' but 'wasm' is active: call await initEngine\('cpu'\) first$/),
@@ -317,7 +317,7 @@ async function thrown(f: () => unknown): Promise<string> {
 
 describe('the library API refuses bad input and leaves the model as it was', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
     tmp = mkdtempSync(join(tmpdir(), 'dmgan-api-battery-'));
     goodCheckpoint = join(tmp, 'good');
     const { model } = build();
@@ -349,12 +349,12 @@ describe('the library API refuses bad input and leaves the model as it was', () 
   });
 
   it('a GAN whose models were made on another backend (wasm) is not refused: tfjs moves them, and it trains as the twin made on cpu', async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     let onWasm: ReturnType<typeof freshGan>;
     try {
       onWasm = freshGan();
     } finally {
-      await initEngine('cpu');
+      await activateBackend('cpu');
     }
     const a = withDMGAN(onWasm.gan, { ...OPTIONS, qHead: onWasm.qHead });
     const b = build().model;

@@ -7,7 +7,7 @@ import { loadCheckpoint, loadNewestCheckpoint, restoreCheckpoint } from '../../p
 import type { CheckpointManifest } from '../../plugins/checkpoint/index.js';
 import { importOnnx, withDMGAN } from '../../src/index.js';
 import type { DMGANOptions } from '../../src/index.js';
-import { initEngine } from '../../src/engine/index.js';
+import { activateBackend } from '../../src/engine/index.js';
 import { buildLinesModel } from '../../src/experiments/lines/models.js';
 import { linesGan } from '../src/api/helpers.js';
 import { dmgan, snapshot } from './helpers.js';
@@ -32,7 +32,7 @@ let baseOnnx: string; // base exported in ids mode
 let basePriorOnnx: string; // and in prior mode
 
 beforeAll(async () => {
-  await initEngine('cpu');
+  await activateBackend('cpu');
   tmp = mkdtempSync(join(tmpdir(), 'dmgan-bad-'));
   base = join(tmp, 'base');
   const r = dmgan(['train', 'lines', ...GEN, '--iterations', '12', '--checkpoint-every', '12', '--out', base]);

@@ -6,7 +6,7 @@ import { loadNewestCheckpoint, saveRotatingCheckpoint } from '../../plugins/chec
 import type { CheckpointManifest } from '../../plugins/checkpoint/index.js';
 import type { StepLosses } from '../../src/core/trainer/steps.js';
 import { Random } from '../../src/core/random.js';
-import { initEngine } from '../../src/engine/index.js';
+import { activateBackend } from '../../src/engine/index.js';
 import { runLinesExperiment } from '../../src/experiments/lines/run.js';
 import { dmganWithSignal, replayLosses, type LinesSetup } from './helpers.js';
 
@@ -23,7 +23,7 @@ const args = (dir: string, resume: boolean): string[] => [
 
 let tmp: string;
 beforeAll(async () => {
-  await initEngine('cpu');
+  await activateBackend('cpu');
   tmp = mkdtempSync(join(tmpdir(), 'dmgan-kill-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -8,13 +8,13 @@ import { loadNewestCheckpoint, restoreCheckpoint, saveRotatingCheckpoint } from 
 import type { CheckpointManifest } from '../../plugins/checkpoint/index.js';
 import { checkFiniteLosses, NumericalFaultError } from '../../plugins/faults/index.js';
 import type { DmganCore } from '../../plugins/dmgan/dmganCore.js';
-import { initEngine } from '../../src/engine/index.js';
+import { activateBackend } from '../../src/engine/index.js';
 import { runLinesExperiment, type LinesLoopState, type LinesRunConfig } from '../../src/experiments/lines/run.js';
 import { dmgan, snapshot } from './helpers.js';
 
 let tmp: string;
 beforeAll(async () => {
-  await initEngine('cpu');
+  await activateBackend('cpu');
   tmp = mkdtempSync(join(tmpdir(), 'dmgan-nan-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunControl } from '../../cli/runControl.js';
 import { loadNewestCheckpoint, saveRotatingCheckpoint } from '../../plugins/checkpoint/index.js';
 import { NumericalFaultError } from '../../plugins/faults/index.js';
-import { initEngine } from '../../src/engine/index.js';
+import { activateBackend } from '../../src/engine/index.js';
 import { runImageExperiment, type ImageLoopState, type ImageRunConfig } from '../../src/experiments/mnist/run.js';
 import { dmgan, poisonCheckpointWeights, snapshot } from './helpers.js';
 
 // The image models on the wasm backend (the pure-JS cpu backend takes seconds per conv step).
 let tmp: string;
 beforeAll(async () => {
-  await initEngine('wasm');
+  await activateBackend('wasm');
   tmp = mkdtempSync(join(tmpdir(), 'dmgan-nan-images-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

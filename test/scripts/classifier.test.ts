@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../../adapters/data/mnist.js';
-import { initEngine } from '../../src/engine/backend.js';
+import { activateBackend } from '../../src/engine/backend.js';
 import { MnistClassifier } from '../../src/metrics/classifier.js';
 import { loadClassifier, saveClassifier } from '../../plugins/report/mnist/classifierFile.js';
 
 describe('MNIST metrics classifier (fixtures/classifier, made by scripts/trainClassifier.ts)', () => {
   beforeAll(async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
   });
 
   it('the committed weights load and classify real test digits (first 1000: ≥ 98.5%)', async () => {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { plainCritic, plainGenerator } from '../../../adapters/functions/index.js';
 import type { PlainCritic, PlainGenerator } from '../../../adapters/functions/index.js';
 import { withDMGAN } from '../../../src/index.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 
 let id = 0;
 const v = (shape: number[]): tf.Variable => {
@@ -35,7 +35,7 @@ function mlpCritic(width = 6): PlainCritic {
 
 describe('plain-object adapters', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('adapt apply + variables without copying, and accept [score, features] tuples', () => {

@@ -13,7 +13,7 @@ import type { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
 import { GeneratorEnsemble } from '../../../src/core/ensemble.js';
 import type { ConvGenerator, ImageShape } from '../../../src/core/nn/convGan.js';
 import { Random } from '../../../src/core/random.js';
-import { initEngine } from '../../../src/engine/backend.js';
+import { activateBackend } from '../../../src/engine/backend.js';
 import { buildMnistModel } from '../../../src/experiments/mnist/models.js';
 import { FIXTURES, maxAbsDiff } from './helpers.js';
 
@@ -196,7 +196,7 @@ function skewPrior(core: DmganCore): void {
 
 describe('exportOnnx: convolutional generators', () => {
   beforeAll(async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     dir = mkdtempSync(join(tmpdir(), 'dmgan-export-conv-'));
   });
   afterAll(() => {

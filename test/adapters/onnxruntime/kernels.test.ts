@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyKernelChoice, onnxRuntimeKernels, stopOnnxRuntimeKernels, useOnnxRuntimeKernels } from '../../../adapters/onnxruntime/index.js';
 import { loadOrtRuntime } from '../../../adapters/onnxruntime/binding.js';
-import { initEngine } from '../../../src/engine/backend.js';
+import { activateBackend } from '../../../src/engine/backend.js';
 import { conv2dBackpropInputWasmConfig } from '../../../src/engine/kernels/conv2dBackpropInputWasm.js';
 import { seeded } from '../../src/engine/helpers/hostMlp.js';
 import { relDiff } from '../../src/engine/helpers/compare.js';
@@ -68,9 +69,9 @@ describe('convolutions on onnxruntime (wasm backend)', () => {
   });
 
   it.each(CASES.map((c) => [label(c), c] as const))('%s: forward, both gradients and the penalty gradient match the cpu backend', async (_name, c) => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
     const cpu = results(c, 7);
-    await initEngine('wasm');
+    await activateBackend('wasm');
     expect(useOnnxRuntimeKernels({ minMultiplyAdds: 0 })).toEqual({ active: true });
     const before = onnxRuntimeKernels();
     const backend = tf.engine().backend;
@@ -90,7 +91,7 @@ describe('convolutions on onnxruntime (wasm backend)', () => {
   });
 
   it('leaves convolutions under the size threshold to the wasm kernels', async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     useOnnxRuntimeKernels({ minMultiplyAdds: 1e9 });
     const before = onnxRuntimeKernels();
     results(CASES[0]!, 1);
@@ -101,7 +102,7 @@ describe('convolutions on onnxruntime (wasm backend)', () => {
   });
 
   it('puts the engine\'s kernels back when stopped, and a choice of onnxruntime on another backend is an error that names it', async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     useOnnxRuntimeKernels();
     stopOnnxRuntimeKernels();
     expect(onnxRuntimeKernels()).toEqual({ active: false });
@@ -109,10 +110,10 @@ describe('convolutions on onnxruntime (wasm backend)', () => {
     expect(applyKernelChoice('auto')).toMatch(/^onnxruntime/);
     expect(applyKernelChoice('wasm')).toBe('wasm');
     expect(onnxRuntimeKernels()).toEqual({ active: false });
-    await initEngine('cpu');
+    await activateBackend('cpu');
     expect(() => applyKernelChoice('onnxruntime')).toThrow(/active backend is cpu/);
     expect(applyKernelChoice('auto')).toBe('cpu');
-    await initEngine('wasm');
+    await activateBackend('wasm');
   });
 
   it('rejects bad options by name', () => {
@@ -143,9 +144,9 @@ describe('batched matrix products on onnxruntime (wasm backend)', () => {
   }
 
   it.each(BMM.map((c) => [`[${c.a}]${c.ta ? 'ᵀ' : ''} × [${c.b}]${c.tb ? 'ᵀ' : ''}`, c] as const))('%s and its gradients match the cpu backend', async (_name, c) => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
     const cpu = product(c);
-    await initEngine('wasm');
+    await activateBackend('wasm');
     useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
     const before = onnxRuntimeKernels();
     const dataIds = tf.engine().backend.numDataIds();
@@ -160,7 +161,7 @@ describe('batched matrix products on onnxruntime (wasm backend)', () => {
   });
 
   it('keeps at most 64 sessions however many shapes come (least recently used dropped)', async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
     for (let batch = 2; batch < 80; batch++) tf.tidy(() => tf.matMul(tf.ones([batch, 2, 3]), tf.ones([batch, 3, 2])).dataSync());
     const after = onnxRuntimeKernels();
@@ -169,15 +170,116 @@ describe('batched matrix products on onnxruntime (wasm backend)', () => {
     expect(after.sessions).toBeGreaterThan(32);
   });
 
-  it('leaves plain (batch 1) products to wasm\'s XNNPACK path', async () => {
-    await initEngine('wasm');
+  it('moves a large single product to onnxruntime unless its left operand is transposed; small ones stay on wasm', async () => {
+    await activateBackend('wasm');
+    useOnnxRuntimeKernels();
+    const where = (a: number[], b: number[], ta: boolean, tb: boolean): string => {
+      const before = onnxRuntimeKernels();
+      tf.tidy(() => tf.matMul(tf.ones(a), tf.ones(b), ta, tb).dataSync());
+      const after = onnxRuntimeKernels();
+      if (!before.active || !after.active) throw new Error('onnxruntime kernels not active');
+      return after.onnxruntime > before.onnxruntime ? 'onnxruntime' : 'wasm';
+    };
+    expect(where([32, 100], [100, 64], false, false)).toBe('wasm'); // 205 k multiply-adds
+    expect(where([8, 6272], [100, 6272], false, true)).toBe('onnxruntime'); // a Dense layer's input gradient
+    expect(where([64, 4096], [4096, 128], false, false)).toBe('onnxruntime');
+    expect(where([8, 100], [8, 6272], true, false)).toBe('wasm'); // its kernel gradient: wasm transposes explicitly
+  });
+
+  it.each([
+    { a: [8, 6272], b: [100, 6272], ta: false, tb: true },
+    { a: [40, 300], b: [300, 200], ta: false, tb: false },
+  ])('a single product [$a] × [$b] and its gradients match the cpu backend', async (c) => {
+    await activateBackend('cpu');
+    const cpu = product(c);
+    await activateBackend('wasm');
+    useOnnxRuntimeKernels();
+    const got = product(c);
+    got.forEach((g, i) => expect(relDiff(g, cpu[i]!)).toBeLessThanOrEqual(1e-5));
+  });
+});
+
+describe('tfjs-layers convolutions (FusedConv2D: bias and activation in one kernel) on onnxruntime', () => {
+  const ACTIVATIONS = ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'elu'] as const;
+
+  function fused(activation: (typeof ACTIVATIONS)[number] | 'prelu', bias: boolean, c: Case): Float32Array {
+    return tf.tidy(() => {
+      const r = seeded(13);
+      const values = (shape: number[]): Float32Array => Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r());
+      const x = tf.tensor4d(values([c.n, c.h, c.w, c.cIn]), [c.n, c.h, c.w, c.cIn]);
+      const w = tf.tensor4d(values([c.fh, c.fw, c.cIn, c.cOut]), [c.fh, c.fw, c.cIn, c.cOut]);
+      const b = bias ? tf.linspace(-0.5, 0.5, c.cOut) : undefined;
+      const prelu = activation === 'prelu' ? tf.fill([c.cOut], 0.1) : undefined;
+      return tf.fused
+        .conv2d({ x, filter: w, strides: c.stride, pad: c.pad as 'same' | 'valid', ...(b ? { bias: b } : {}), activation, ...(prelu ? { preluActivationWeights: prelu } : {}), leakyreluAlpha: 0.15 })
+        .dataSync() as Float32Array;
+    });
+  }
+
+  const conv = CASES[0]!;
+  it.each(ACTIVATIONS.flatMap((a) => [[a, true], [a, false]] as const))('%s, bias %s: one onnxruntime call, matching the cpu backend', async (activation, bias) => {
+    await activateBackend('cpu');
+    const cpu = fused(activation, bias, conv);
+    await activateBackend('wasm');
     useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
     const before = onnxRuntimeKernels();
-    tf.tidy(() => tf.matMul(tf.ones([32, 100]), tf.ones([100, 64])).dataSync());
+    const dataIds = tf.engine().backend.numDataIds();
+    const got = fused(activation, bias, conv);
+    const after = onnxRuntimeKernels();
+    if (!before.active || !after.active) throw new Error('onnxruntime kernels not active');
+    expect(after.onnxruntime - before.onnxruntime).toBe(1);
+    expect(relDiff(got, cpu)).toBeLessThanOrEqual(1e-5);
+    expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+  });
+
+  it('leaves prelu (weights per channel) to the wasm kernel', async () => {
+    await activateBackend('cpu');
+    const cpu = fused('prelu', true, conv);
+    await activateBackend('wasm');
+    useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
+    const before = onnxRuntimeKernels();
+    const got = fused('prelu', true, conv);
     const after = onnxRuntimeKernels();
     if (!before.active || !after.active) throw new Error('onnxruntime kernels not active');
     expect(after.onnxruntime).toBe(before.onnxruntime);
-    expect(after.wasm).toBe(before.wasm + 1);
+    expect(relDiff(got, cpu)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a tfjs-layers conv model\'s loss and every weight gradient (penalty included) match the cpu backend', async () => {
+    const grads = (): Float32Array[] => {
+      const input = tfl.input({ shape: [14, 14, 2] });
+      let h = tfl.layers.conv2d({ filters: 8, kernelSize: 5, strides: 2, padding: 'same', kernelInitializer: tfl.initializers.randomUniform({ seed: 1 }) }).apply(input) as tfl.SymbolicTensor;
+      h = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(h) as tfl.SymbolicTensor;
+      h = tfl.layers.conv2dTranspose({ filters: 4, kernelSize: 5, strides: 2, padding: 'same', kernelInitializer: tfl.initializers.randomUniform({ seed: 2 }) }).apply(h) as tfl.SymbolicTensor;
+      h = tfl.layers.flatten().apply(h) as tfl.SymbolicTensor;
+      const out = tfl.layers.dense({ units: 1, kernelInitializer: tfl.initializers.randomUniform({ seed: 3 }) }).apply(h) as tfl.SymbolicTensor;
+      const model = tfl.model({ inputs: input, outputs: out });
+      try {
+        return tf.tidy(() => {
+          const r = seeded(21);
+          const x = tf.tensor4d(Float32Array.from({ length: 3 * 14 * 14 * 2 }, () => r()), [3, 14, 14, 2]);
+          const score = (v: tf.Tensor): tf.Scalar => tf.sum(model.apply(v) as tf.Tensor);
+          const { value, grads: g } = tf.variableGrads(() => {
+            const penalty = tf.sum(tf.square(tf.grad(score)(x)));
+            return tf.add(score(x), penalty) as tf.Scalar;
+          }, model.trainableWeights.map((w) => w.read() as tf.Variable));
+          return [value.dataSync() as Float32Array, ...model.trainableWeights.map((w) => g[(w.read() as tf.Variable).name]!.dataSync() as Float32Array)];
+        });
+      } finally {
+        model.dispose();
+      }
+    };
+    await activateBackend('cpu');
+    const cpu = grads();
+    await activateBackend('wasm');
+    useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
+    const before = onnxRuntimeKernels();
+    const got = grads();
+    const after = onnxRuntimeKernels();
+    if (!before.active || !after.active) throw new Error('onnxruntime kernels not active');
+    expect(after.onnxruntime - before.onnxruntime).toBeGreaterThanOrEqual(6);
+    expect(got).toHaveLength(cpu.length);
+    got.forEach((g, i) => expect(relDiff(g, cpu[i]!)).toBeLessThanOrEqual(1e-4));
   });
 });
 
@@ -194,9 +296,9 @@ describe('a fused ensemble\'s forward pass (DmganGroupedMlp) on onnxruntime', ()
   }
 
   it.each(Object.keys(GROUPED_MLP_ACTIVATIONS) as GroupedMlpActivation[])('%s: one onnxruntime call, matching the cpu backend', async (activation) => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
     const cpu = forward(activation);
-    await initEngine('wasm');
+    await activateBackend('wasm');
     useOnnxRuntimeKernels();
     const before = onnxRuntimeKernels();
     const got = forward(activation);

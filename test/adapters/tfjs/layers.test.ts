@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { layersCritic, layersGenerator, recreateLayersModel } from '../../../adapters/tfjs/index.js';
 import { DMGAN, DmganConfigError, withDMGAN } from '../../../src/index.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 
 const gen = (latent = 4, out = 2): tfl.LayersModel =>
   tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [latent], units: 8, activation: 'relu' }), tfl.layers.dense({ units: out })] });
@@ -21,7 +21,7 @@ function realBatch(): tf.Tensor2D {
 
 describe('tfjs-layers adapters', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('a generator adapter trains the model\'s own variables (no copies)', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_FORMAT, loadCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../../plugins/checkpoint/index.js';
 import type { CheckpointManifest } from '../../../plugins/checkpoint/index.js';
 import { withDMGAN } from '../../../src/index.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 import { lineBatches, linesGan, runBatches } from '../../src/api/helpers.js';
 
 let root: string;
@@ -14,7 +14,7 @@ const fresh = (name: string): string => join(root, name);
 
 describe('checkpoints', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
     root = mkdtempSync(join(tmpdir(), 'dmgan-ckpt-'));
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DmganPlugin } from '../../../plugins/dmgan/index.js';
 import { LearnedPrior } from '../../../src/index.js';
 import { QHead, Random } from '../../../src/entry/engine.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 
 const F = 5;
 const N = 3;
@@ -14,7 +14,7 @@ const features = (b: number, seed: number): tf.Tensor2D => tf.randomNormal([b, F
 
 describe('DmganPlugin (the TrainerPlugin for other trainers)', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('draws generator ids from the prior, grouped by generator, with latents', () => {

@@ -5,7 +5,7 @@ import { buildGanParts } from '../../../src/api/buildParts.js';
 import { PluginList, TOKENS, dmganModule, wganLoss, withDMGAN } from '../../../src/index.js';
 import { REFERENCE_OPTIMIZERS, Random, VariableAdam, gradientPenalty } from '../../../src/entry/engine.js';
 import type { LearnedPrior, LearnedPriorJSON, QHeadFactory, StepLosses, TrainerPlugin } from '../../../src/index.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 import { lineBatches, linesGan, runBatches } from '../../src/api/helpers.js';
 
 const N = 3;
@@ -82,7 +82,7 @@ async function pluginTrainer(batches: Float32Array[]): Promise<{ losses: StepLos
 
 describe('DmganPlugin in a third-party trainer', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('reproduces withDMGAN\'s losses and prior at the same seed (one engine, a third door)', async () => {

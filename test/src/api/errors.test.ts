@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 import { DmganConfigError, LearnedPrior, withDMGAN } from '../../../src/index.js';
 import { resolveOptions } from '../../../src/entry/engine.js';
 import { linesGan } from './helpers.js';
 
 describe('clear errors', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('generators < 1 names the option', () => {

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importOnnx, withDMGAN } from '../../../src/index.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 import { lineBatches, runBatches } from './helpers.js';
 
 const FIXTURES = new URL('../../../fixtures/onnx/', import.meta.url).pathname;
 
 describe('withDMGAN on ONNX-imported models', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('re-initialises one imported generator n times and reads Q features from a named intermediate value', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DMGAN, withDMGAN } from '../../../src/index.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 import { buildLinesModel } from '../../../src/experiments/lines/models.js';
 import { lineBatches, linesGan, runBatches } from './helpers.js';
 
@@ -14,7 +14,7 @@ let dir: string;
 
 describe('withDMGAN', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
     dir = mkdtempSync(join(tmpdir(), 'dmgan-api-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

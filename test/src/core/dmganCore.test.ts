@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
 import type { StepLosses } from '../../../src/core/trainer/steps.js';
 import { Random } from '../../../src/core/random.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 import { sampleLineData } from '../../../src/metrics/lines/data.js';
 import { buildLinesModel } from '../../../src/experiments/lines/models.js';
 
@@ -21,7 +21,7 @@ function run(core: DmganCore, iterations: number, dataSeed: number, read = true)
 
 describe('DmganCore training schedule (line experiment configuration)', () => {
   beforeAll(async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
   });
 
   it('runs 5 critic steps, then 1 generator step, counting each as an iteration', () => {

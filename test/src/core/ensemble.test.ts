@@ -4,7 +4,7 @@ import { GeneratorEnsemble, routeIds } from '../../../src/core/ensemble.js';
 import { FusedMlpEnsemble } from '../../../src/core/fusedMlpEnsemble.js';
 import { MlpGenerator } from '../../../src/core/nn/mlp.js';
 import { Random } from '../../../src/core/random.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 
 const N = 4;
 const D = 6;
@@ -25,7 +25,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
   describe(`generator ensemble routing (${backend})`, () => {
     let before = 0;
     beforeAll(async () => {
-      await initEngine(backend);
+      await activateBackend(backend);
       before = tf.memory().numTensors;
     });
     afterAll(() => {

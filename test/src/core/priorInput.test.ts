@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LearnedPrior, POSTERIOR_SUM_TOLERANCE } from '../../../src/core/prior.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 
 /** A prior that has already moved (non-trivial logits, Adam state, counter). */
 function trained(n: number): LearnedPrior {
@@ -23,7 +23,7 @@ const posteriorRows = (n: number) =>
 
 describe('LearnedPrior.update takes what users have and refuses the rest unharmed', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('takes number rows, a tf.Tensor2D of the same rows and their column sums alike (the same step)', () => {

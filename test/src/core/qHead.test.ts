@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QHead } from '../../../src/core/qHead.js';
 import { Random } from '../../../src/core/random.js';
-import { initEngine } from '../../../src/engine/backend.js';
+import { activateBackend } from '../../../src/engine/backend.js';
 
 function maxRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let scale = 1e-6;
@@ -14,7 +14,7 @@ function maxRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe.each(['cpu', 'wasm'] as const)('QHead closed-form cross-entropy gradients on %s', (backend) => {
   beforeAll(async () => {
-    await initEngine(backend);
+    await activateBackend(backend);
   });
 
   it('equal autodiff of the training-mode forward: loss, every variable, the features, and the batch-norm statistics it records', () => {

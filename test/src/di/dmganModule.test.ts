@@ -3,12 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DMGAN, DmganPlugin, LearnedPrior, TOKENS, dmganModule, hingeLoss } from '../../../src/index.js';
 import type { AdversarialLoss, TrainerPlugin } from '../../../src/index.js';
 import type { DmganCore } from '../../../src/entry/engine.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 import { linesGan } from '../api/helpers.js';
 
 describe('dmganModule', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('binds the DMGAN plugin under TOKENS.TrainerPlugin (multi-injection) beside other plugins', () => {

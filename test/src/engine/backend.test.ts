@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { afterEach, describe, expect, it } from 'vitest';
-import { currentBackend, initEngine } from '../../../src/engine/backend.js';
+import { currentBackend, activateBackend } from '../../../src/engine/backend.js';
 import { chooseBackend } from '../../../src/engine/chooseBackend.js';
 
 const missing = (name: string): Promise<unknown> => Promise.reject(new Error(`Cannot find package '${name}'`));
@@ -36,7 +36,7 @@ describe('chooseBackend (pure selection)', () => {
   });
 });
 
-describe('initEngine', () => {
+describe('activateBackend', () => {
   afterEach(async () => {
     // Leave no fake backend behind for the next test.
     if (tf.getBackend() === 'tensorflow') await tf.setBackend('cpu');
@@ -45,32 +45,32 @@ describe('initEngine', () => {
 
   it('auto with tfjs-node present picks tensorflow (gpu package tried first)', async () => {
     const { load, loaded } = fakeNative('@tensorflow/tfjs-node');
-    await expect(initEngine('auto', { loadModule: load })).resolves.toEqual({ backend: 'tensorflow' });
+    await expect(activateBackend('auto', { loadModule: load })).resolves.toEqual({ backend: 'tensorflow' });
     expect(loaded).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
     expect(currentBackend()).toBe('tensorflow');
   });
 
   it('auto with tfjs-node-gpu present stops there', async () => {
     const { load, loaded } = fakeNative('@tensorflow/tfjs-node-gpu');
-    await expect(initEngine('auto', { loadModule: load })).resolves.toEqual({ backend: 'tensorflow' });
+    await expect(activateBackend('auto', { loadModule: load })).resolves.toEqual({ backend: 'tensorflow' });
     expect(loaded).toEqual(['@tensorflow/tfjs-node-gpu']);
   });
 
   it('auto without native packages falls to wasm', async () => {
-    await expect(initEngine('auto', { loadModule: missing })).resolves.toEqual({ backend: 'wasm' });
+    await expect(activateBackend('auto', { loadModule: missing })).resolves.toEqual({ backend: 'wasm' });
     expect(currentBackend()).toBe('wasm');
   });
 
   it('a package that loads but registers no backend counts as absent', async () => {
-    await expect(initEngine('auto', { loadModule: () => Promise.resolve({}) })).resolves.toEqual({ backend: 'wasm' });
+    await expect(activateBackend('auto', { loadModule: () => Promise.resolve({}) })).resolves.toEqual({ backend: 'wasm' });
   });
 
   it('auto with the real loader (packages not installed here) gives wasm', async () => {
-    await expect(initEngine()).resolves.toEqual({ backend: 'wasm' });
+    await expect(activateBackend()).resolves.toEqual({ backend: 'wasm' });
   });
 
   it('tensorflow without the package rejects with what to install', async () => {
-    await expect(initEngine('tensorflow', { loadModule: missing })).rejects.toThrow(/@tensorflow\/tfjs-node/);
+    await expect(activateBackend('tensorflow', { loadModule: missing })).rejects.toThrow(/@tensorflow\/tfjs-node/);
   });
 
   it('explicit wasm and cpu never probe native packages; repeated calls are fine', async () => {
@@ -79,9 +79,9 @@ describe('initEngine', () => {
       loaded.push(name);
       return missing(name);
     };
-    await expect(initEngine('cpu', { loadModule: load })).resolves.toEqual({ backend: 'cpu' });
-    await expect(initEngine('wasm', { loadModule: load })).resolves.toEqual({ backend: 'wasm' });
-    await expect(initEngine('wasm', { loadModule: load })).resolves.toEqual({ backend: 'wasm' });
+    await expect(activateBackend('cpu', { loadModule: load })).resolves.toEqual({ backend: 'cpu' });
+    await expect(activateBackend('wasm', { loadModule: load })).resolves.toEqual({ backend: 'wasm' });
+    await expect(activateBackend('wasm', { loadModule: load })).resolves.toEqual({ backend: 'wasm' });
     expect(loaded).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../../src/engine/backend.js';
+import { activateBackend } from '../../../src/engine/backend.js';
 import { conv2dBackpropFilterWasmConfig, registerConv2dBackpropFilterWasm } from '../../../src/engine/kernels/conv2dBackpropFilterWasm.js';
 import { seeded } from './helpers/hostMlp.js';
 import { relDiff } from './helpers/compare.js';
@@ -87,16 +87,16 @@ const report: string[] = [];
 
 describe('Conv2DBackpropFilter on wasm', () => {
   it('is registered once, idempotently', async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBe(conv2dBackpropFilterWasmConfig);
     expect(registerConv2dBackpropFilterWasm()).toBe(false);
   });
 
   it.each(CASES.map((c) => [label(c), c] as const))('%s: kernel and tf.grad match cpu', async (_name, c) => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
     const cpuKernel = kernelResult(c, 1);
     const cpuGrad = gradResult(c, 1);
-    await initEngine('wasm');
+    await activateBackend('wasm');
     const backend = tf.engine().backend;
     const dataIds = backend.numDataIds();
     const tensors = tf.memory().numTensors;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../../src/engine/backend.js';
+import { activateBackend } from '../../../src/engine/backend.js';
 import { conv2dBackpropInputWasmConfig, registerConv2dBackpropInputWasm } from '../../../src/engine/kernels/conv2dBackpropInputWasm.js';
 import { phaseAxes, phaseSelection } from '../../../src/engine/kernels/transposedConvPhases.js';
 import { seeded } from './helpers/hostMlp.js';
@@ -93,16 +93,16 @@ describe('phase split of a transposed convolution', () => {
 
 describe('Conv2DBackpropInput on wasm (phase-split)', () => {
   it('replaces tfjs\' kernel once, idempotently', async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(conv2dBackpropInputWasmConfig);
     expect(registerConv2dBackpropInputWasm()).toBe(false);
   });
 
   it.each(CASES.map((c) => [label(c), c] as const))('%s: kernel and the penalty gradient match cpu', async (_name, c) => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
     const cpuKernel = kernelResult(c, 1);
     const cpuPenalty = penaltyGradient(c, 2);
-    await initEngine('wasm');
+    await activateBackend('wasm');
     const backend = tf.engine().backend;
     const dataIds = backend.numDataIds();
     const tensors = tf.memory().numTensors;
@@ -119,7 +119,7 @@ describe('Conv2DBackpropInput on wasm (phase-split)', () => {
 
   it('hands NCHW data to tfjs\' own kernel', async () => {
     const c = CASES[0]!;
-    await initEngine('wasm');
+    await activateBackend('wasm');
     const { dy, dyShape, w } = inputs(c, 3);
     const run = (format: 'NHWC' | 'NCHW'): Float32Array =>
       tf.tidy(() => {

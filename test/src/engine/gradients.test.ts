@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../../src/engine/backend.js';
+import { activateBackend } from '../../../src/engine/backend.js';
 import { gradientFixes, registerGradientFixes } from '../../../src/engine/gradients/index.js';
 
 const SELU_SCALE = 1.0507009873554805;
@@ -26,7 +26,7 @@ const XS = [-7.3, -2.1, -0.4, 0.3, 1.7, 5.2, 7.5];
 
 describe.each(['cpu', 'wasm'] as const)('second derivatives on %s', (backend) => {
   beforeAll(async () => {
-    await initEngine(backend);
+    await activateBackend(backend);
   });
 
   it.each(Object.keys(CASES))('%s: grad(grad(f)) is exact', (name) => {

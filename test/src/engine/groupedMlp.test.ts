@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initEngine } from '../../../src/engine/backend.js';
+import { activateBackend } from '../../../src/engine/backend.js';
 import { GROUPED_MLP_ACTIVATIONS, groupedMlpForward, type GroupedMlpActivation } from '../../../src/engine/kernels/groupedMlp.js';
 import { activate } from '../../../src/core/nn/activations.js';
 import { seeded } from './helpers/hostMlp.js';
@@ -28,7 +28,7 @@ function opByOp(x: tf.Tensor, kernels: tf.Tensor[], biases: tf.Tensor[], activat
 
 describe.each(['wasm', 'cpu'] as const)('DmganGroupedMlp on %s', (backend) => {
   it.each(Object.keys(GROUPED_MLP_ACTIVATIONS) as GroupedMlpActivation[])('%s hidden layers: equals the op-by-op forward exactly, and frees its intermediates', async (activation) => {
-    await initEngine(backend);
+    await activateBackend(backend);
     const before = tf.memory().numTensors;
     const dataIds = tf.engine().backend.numDataIds();
     tf.tidy(() => {
@@ -45,7 +45,7 @@ describe.each(['wasm', 'cpu'] as const)('DmganGroupedMlp on %s', (backend) => {
   });
 
   it('steps aside while a gradient is recorded (it has none)', async () => {
-    await initEngine(backend);
+    await activateBackend(backend);
     tf.tidy(() => {
       const { x, kernels, biases } = operands(4);
       let inside: tf.Tensor | null | undefined;

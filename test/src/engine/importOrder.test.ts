@@ -45,7 +45,7 @@ describe('importing dmgan changes nothing until initEngine', () => {
     before.flat().forEach((v, i) => expect(v).toBeCloseTo(expected.flat()[i] as number, 6));
     expect(tf.findBackendFactory('wasm')).toBeNull();
 
-    await expect(initEngine()).resolves.toEqual({ backend: 'wasm' });
+    await expect(initEngine()).resolves.toEqual({ backend: 'wasm', kernels: 'onnxruntime (all cores)' });
     expect(tf.findBackendFactory('wasm')).not.toBeNull();
     expect(tf.getKernel('LeakyRelu', 'wasm')).toBe(leakyReluWasmConfig); // the engine's kernels, registered after wasm's own
     // Tensors made before move to the new backend with their values.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initEngine } from '../../../src/engine/backend.js';
+import { activateBackend } from '../../../src/engine/backend.js';
 import { leakyReluWasmConfig } from '../../../src/engine/kernels/leakyReluWasm.js';
 import { seeded } from './helpers/hostMlp.js';
 
@@ -8,13 +8,13 @@ const r = seeded(9);
 const VALUES = Float32Array.from([0, -0, 1, -1, 1e-30, -1e-30, 3e38, -3e38, Infinity, -Infinity, NaN, ...Array.from({ length: 989 }, () => r(-5, 5))]);
 
 async function leaky(backend: 'wasm', alpha: number): Promise<Float32Array> {
-  await initEngine(backend);
+  await activateBackend(backend);
   return tf.tidy(() => tf.leakyRelu(tf.tensor1d(VALUES), alpha).dataSync() as Float32Array);
 }
 
 describe('LeakyRelu on wasm (x · step(x, α))', () => {
   it('is the registered wasm kernel', async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     expect(tf.getKernel('LeakyRelu', 'wasm')).toBe(leakyReluWasmConfig);
   });
 
@@ -23,7 +23,7 @@ describe('LeakyRelu on wasm (x · step(x, α))', () => {
   it.each([0.2, 0, 0.5, 1])('alpha %s: exactly x < 0 ? α·x : x in float32 (incl. ±0, ±∞, NaN), no buffers left behind', async (alpha) => {
     const a = Math.fround(alpha);
     const cpu = VALUES.map((x) => (x < 0 ? Math.fround(a * x) : x));
-    await initEngine('wasm');
+    await activateBackend('wasm');
     const dataIds = tf.engine().backend.numDataIds();
     const wasm = await leaky('wasm', alpha);
     expect(tf.engine().backend.numDataIds()).toBe(dataIds);
@@ -33,7 +33,7 @@ describe('LeakyRelu on wasm (x · step(x, α))', () => {
   });
 
   it('hands int32 data to tfjs\' own kernel', async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     expect(Array.from(tf.tidy(() => tf.leakyRelu(tf.tensor1d([-4, 0, 3], 'int32'), 0.5).dataSync()))).toEqual([-2, 0, 3]);
   });
 });

@@ -16,7 +16,7 @@ describe('dmgan without a backend', () => {
     expect(() => withDMGAN(untouched)).toThrow(/await initEngine\(\)/);
     await expect(importOnnx(new Uint8Array())).rejects.toThrow(/await initEngine\(\)/);
 
-    await expect(initEngine('cpu')).resolves.toEqual({ backend: 'cpu' });
+    await expect(initEngine('cpu')).resolves.toEqual({ backend: 'cpu', kernels: 'cpu' });
     const { gan, qHead } = linesGan(1, 2, 4);
     expect(tf.findBackendFactory('wasm')).toBeNull(); // only what was asked for
     const dmgan = withDMGAN(gan, { generators: 2, qHead, discriminatorSteps: 1 });

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 
 async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<number[]> {
-  await initEngine(backend);
+  await activateBackend(backend);
   return tf.tidy(() => Array.from(f().dataSync()));
 }
 

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNewestCheckpoint, restoreCheckpoint, saveRotatingCheckpoint } from '../../../plugins/checkpoint/index.js';
 import type { NumericalFaultError } from '../../../src/core/faults.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 import { buildLinesModel } from '../../../src/experiments/lines/models.js';
 import { runExperiment } from '../../../src/experiments/runner.js';
 import type { Experiment, LoopState, RunHooks } from '../../../src/experiments/runner.js';
@@ -54,7 +54,7 @@ const numbers = (history: readonly Rec[]) => history.map(({ iteration, meanX }) 
 
 let tmp: string;
 beforeAll(async () => {
-  await initEngine('cpu');
+  await activateBackend('cpu');
   tmp = mkdtempSync(join(tmpdir(), 'dmgan-runner-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ganLoss, hingeLoss, wganLoss } from '../../../src/losses/adversarial.js';
-import { initEngine } from '../../../src/engine/index.js';
+import { activateBackend } from '../../../src/engine/index.js';
 
 const real = [0.5, -1.2, 2.0];
 const fake = [-0.3, 0.8, -2.5];
@@ -15,7 +15,7 @@ function value(f: (r: tf.Tensor, g: tf.Tensor) => tf.Scalar): number {
 
 describe('adversarial losses (formulas on known scores)', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('WGAN: critic E[D(fake)] − E[D(real)], generator −E[D(fake)], one-sided penalty weight 10 by default', () => {

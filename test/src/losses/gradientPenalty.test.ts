@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../../src/engine/backend.js';
+import { activateBackend } from '../../../src/engine/backend.js';
 import { gradientPenalty } from '../../../src/losses/gradientPenalty.js';
 import type { Activation, HostLayer } from '../engine/helpers/hostMlp.js';
 import {
@@ -124,7 +124,7 @@ function checkMlp(activation: Activation, mode: 'one-sided' | 'two-sided', seed:
 
 describe.each(BACKENDS)('gradientPenalty on %s', (backend) => {
   beforeAll(async () => {
-    await initEngine(backend);
+    await activateBackend(backend);
   });
 
   it.each(ACTIVATIONS)('%s: GP gradient w.r.t. every weight matches float64 finite differences', (activation) => {
@@ -148,7 +148,7 @@ const DENSE_ACTIVATIONS = ['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'softplus',
 
 describe.each(BACKENDS)('gradientPenalty with a tfjs-layers critic on %s', (backend) => {
   beforeAll(async () => {
-    await initEngine(backend);
+    await activateBackend(backend);
   });
 
   it.each(DENSE_ACTIVATIONS)('dense(%s) → dense → leakyReLU layer → dense: GP gradient matches FD', (activation) => {
@@ -234,10 +234,10 @@ describe('gradientPenalty with a conv critic', () => {
 
   it('wasm (composed Conv2DBackpropFilter, second-order conv grads) matches cpu and finite differences', async () => {
     for (const mode of ['one-sided', 'two-sided'] as const) {
-      await initEngine('cpu');
+      await activateBackend('cpu');
       const cpu = run(mode);
       tf.dispose([...cpu.vars.values()]);
-      await initEngine('wasm');
+      await activateBackend('wasm');
       expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
       const before = tf.memory().numTensors;
       const wasm = run(mode);
@@ -276,7 +276,7 @@ describe('gradientPenalty with a conv critic', () => {
   });
 
   it('differentiates the penalty without a pass of zeros back through the critic\'s forward convolutions', async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
     const before = tf.memory().numTensors;
     const info = await tf.profile(() => {
       const { vars } = run('one-sided');
@@ -307,7 +307,7 @@ describe('gradientPenalty with a conv critic', () => {
 
 describe.each(BACKENDS)('gradientPenalty edge cases on %s', (backend) => {
   beforeAll(async () => {
-    await initEngine(backend);
+    await activateBackend(backend);
   });
 
   it('one-sided penalty is exactly 0 with zero gradients when every norm < 1', () => {

@@ -3,12 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxExport, EXPORT_METADATA } from '../../../../adapters/onnx/export/index.js';
 import { decodeModel } from '../../../../adapters/onnx/proto.js';
 import { DMGAN_VERSION } from '../../../../src/core/version.js';
-import { initEngine } from '../../../../src/engine/index.js';
+import { activateBackend } from '../../../../src/engine/index.js';
 import { buildLinesModel } from '../../../../src/experiments/lines/models.js';
 
 describe('exportOnnx metadata', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('says which dmgan wrote the file (the version package.json has) and carries the caller\'s own keys after dmgan\'s', () => {

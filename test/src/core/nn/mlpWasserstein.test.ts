@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MlpCritic } from '../../../../src/core/nn/mlp.js';
 import { negativeSlope } from '../../../../src/core/nn/mlpWasserstein.js';
 import { Random } from '../../../../src/core/random.js';
-import { initEngine } from '../../../../src/engine/backend.js';
+import { activateBackend } from '../../../../src/engine/backend.js';
 import { gradientPenalty } from '../../../../src/losses/gradientPenalty.js';
 import type { HostLayer } from '../../engine/helpers/hostMlp.js';
 import { finiteDifferences, gradientNorms, hostForward, hostPenalty, makeMlp, relativeError, seeded } from '../../engine/helpers/hostMlp.js';
@@ -48,7 +48,7 @@ function hostLoss(host: readonly HostLayer[], b: ReturnType<typeof batchOf>, mod
 
 describe.each(['cpu', 'wasm'] as const)('closed-form WGAN-GP critic gradients on %s', (backend) => {
   beforeAll(async () => {
-    await initEngine(backend);
+    await activateBackend(backend);
   });
 
   it.each(PIECEWISE_LINEAR)('%s: loss, penalty and every weight gradient match float64 finite differences (both penalty modes)', (activation) => {

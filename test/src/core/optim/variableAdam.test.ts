@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VariableAdam } from '../../../../src/core/optim/variableAdam.js';
-import { initEngine } from '../../../../src/engine/index.js';
+import { activateBackend } from '../../../../src/engine/index.js';
 
 /** TF1 Adam by hand, in float64. */
 function tf1Adam(theta: number, grads: number[], lr: number, b1: number, b2: number, eps: number): number[] {
@@ -20,7 +20,7 @@ function tf1Adam(theta: number, grads: number[], lr: number, b1: number, b2: num
 
 describe('VariableAdam (host-side Adam with TF1 semantics)', () => {
   beforeAll(async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
   });
 
   it("follows TF1's update rule step by step", () => {

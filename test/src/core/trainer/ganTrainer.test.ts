@@ -14,7 +14,7 @@ import { QHead } from '../../../../src/core/qHead.js';
 import { Random } from '../../../../src/core/random.js';
 import { GanTrainer } from '../../../../src/core/trainer/ganTrainer.js';
 import type { TrainerPlugin } from '../../../../src/core/trainer/hooks.js';
-import { initEngine } from '../../../../src/engine/index.js';
+import { activateBackend } from '../../../../src/engine/index.js';
 import { wganLoss } from '../../../../src/losses/adversarial.js';
 import { sampleLineData } from '../../../../src/metrics/lines/data.js';
 import { linesGan } from '../../api/helpers.js';
@@ -62,7 +62,7 @@ function recorder(name = 'rec'): TrainerPlugin & { calls: string[]; state: { n: 
 describe('GanTrainer: a generic GAN trainer that runs plugins at its hooks', () => {
   let dir: string;
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
     dir = await mkdtemp(join(tmpdir(), 'dmgan-trainer-'));
   });
   afterAll(async () => {

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../../../src/engine/index.js';
+import { activateBackend } from '../../../../src/engine/index.js';
 import { PluginList } from '../../../../src/index.js';
 import type { TrainerPlugin } from '../../../../src/index.js';
 
 describe('PluginList', () => {
   beforeAll(async () => {
-    await initEngine('cpu');
+    await activateBackend('cpu');
   });
 
   it('accepts plain objects with only some hooks, fans out in order and prefixes logs by plugin', async () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StepLosses } from '../../../../src/core/trainer/steps.js';
-import { initEngine } from '../../../../src/engine/backend.js';
+import { activateBackend } from '../../../../src/engine/backend.js';
 import { runLinesExperiment } from '../../../../src/experiments/lines/run.js';
 import type { LinesRunConfig } from '../../../../src/experiments/lines/run.js';
 
@@ -15,7 +15,7 @@ async function lossesOf(config: LinesRunConfig): Promise<Array<[number, StepLoss
 
 describe('runLinesExperiment', () => {
   beforeAll(async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
   });
 
   it('trains, evaluates periodically and disposes every tensor', async () => {

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../../../src/engine/backend.js';
+import { activateBackend } from '../../../../src/engine/backend.js';
 import { Conv2d, ConvTranspose2d } from '../../../../src/core/nn/conv.js';
 import { Random } from '../../../../src/core/random.js';
 
 describe('convolution layers', () => {
   beforeAll(async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
   });
 
   it('Conv2d / ConvTranspose2d layers give the documented shapes', () => {

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../../../src/engine/backend.js';
+import { activateBackend } from '../../../../src/engine/backend.js';
 import { buildMnistModel } from '../../../../src/experiments/mnist/models.js';
 import { empiricalPrior, runImageExperiment } from '../../../../src/experiments/mnist/run.js';
 
 describe('mnist models', () => {
   beforeAll(async () => {
-    await initEngine('wasm');
+    await activateBackend('wasm');
   });
 
   it('builds the benchmark architectures with per-generator batch norm', () => {
