@@ -143,8 +143,10 @@ function modelOf<T extends string>(dir: string, writer: TrainCommandName, config
 async function buildFor(dir: string, writer: TrainCommandName, config: Record<string, unknown>): Promise<DmganCore> {
   const generators = field(dir, writer, config, 'generators');
   const seed = field(dir, writer, config, 'seed');
+  // A run with --ema: its averaged weights are in the checkpoint, and they are what is exported.
+  const ema = typeof config.ema === 'number' ? { ema: config.ema } : {};
   if (writer === 'train lines') {
-    const run = { model: modelOf<LineModelName>(dir, writer, config, LINE_MODELS), generators, seed };
+    const run = { model: modelOf<LineModelName>(dir, writer, config, LINE_MODELS), generators, seed, ...ema };
     const { generatorOnnx, discriminatorOnnx } = config;
     if (typeof generatorOnnx === 'string' && typeof discriminatorOnnx === 'string') {
       // The run's ONNX models, as `train lines --generator-onnx` imported them (their files must still be there).
@@ -163,7 +165,7 @@ async function buildFor(dir: string, writer: TrainCommandName, config: Record<st
     const channels = field(dir, writer, config, 'channels');
     shape = { height: size, width: size, channels };
   }
-  return buildMnistModel(model, { generators, seed, shape });
+  return buildMnistModel(model, { generators, seed, shape, ...ema });
 }
 
 /** Rebuilds the checkpointed model (lines native or ONNX, MNIST, image folder) with its weights. */

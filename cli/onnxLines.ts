@@ -48,7 +48,7 @@ async function load(flag: string, path: string): Promise<OnnxModel> {
  * Q features are its second output, or the hidden value before the score. Call the builder once
  * (the models are trained in place and disposed with the engine).
  */
-export async function onnxLinesBuilder(files: OnnxLinesFiles, run: { model: LineModelName; generators: number; seed: number }): Promise<() => DmganCore> {
+export async function onnxLinesBuilder(files: OnnxLinesFiles, run: { model: LineModelName; generators: number; seed: number; ema?: number }): Promise<() => DmganCore> {
   const generator = await load('--generator-onnx', files.generatorOnnx);
   const discriminator = await load('--discriminator-onnx', files.discriminatorOnnx);
   const latentDim = generator.graph.inputs[0]?.dims?.at(-1);
@@ -66,6 +66,7 @@ export async function onnxLinesBuilder(files: OnnxLinesFiles, run: { model: Line
         prior: run.model === 'dmwgan-pl' ? 'learned' : 'uniform',
         qWeight: single ? 0 : 1,
         ...(featureLayer === undefined ? {} : { featureLayer }),
+        ...(run.ema === undefined ? {} : { ema: run.ema }),
       },
     );
     const shape = tf.tidy(() => dmgan.core.ensemble.generate(tf.zeros([1, latentDim]) as tf.Tensor2D, [0], false).shape.slice(1));

@@ -50,3 +50,21 @@ export const runControlShape = {
 /** `--kernels`: where the wasm backend's heavy kernels run. Commander hands the default over; callers in code may leave it out. */
 export const kernelsOption = oneOf('--kernels', KERNEL_CHOICES).default('auto');
 export const KERNELS_HELP = `the wasm backend's large convolutions and batched products: ${KERNEL_CHOICES.join(' | ')} (auto: onnxruntime when onnxruntime-node is installed)`;
+
+/**
+ * `--ema DECAY`: generator weight averaging with this decay, a decimal number in (0, 1) (e.g.
+ * 0.999). Absent: off. Numbers also arrive as such from a checkpoint's recorded options.
+ */
+export const emaOption = z
+  .union([z.string(), z.number()], { error: (issue) => `--ema must be a number in (0, 1), the decay of the generator weight average (got '${String(issue.input)}')` })
+  .transform((v, ctx) => {
+    const text = String(v).trim();
+    const value = typeof v === 'number' ? v : /^(0?\.\d+|\d+(\.\d*)?)(e-?\d+)?$/i.test(text) ? Number(text) : NaN;
+    if (!(Number.isFinite(value) && value > 0 && value < 1)) {
+      ctx.addIssue({ code: 'custom', message: `--ema must be a number in (0, 1), the decay of the generator weight average, e.g. 0.999 (got '${text}')` });
+      return z.NEVER;
+    }
+    return value;
+  })
+  .optional();
+export const EMA_HELP = 'average the generator weights with this decay in (0, 1), e.g. 0.999 (sampling, evaluation and export use the averages; default off)';

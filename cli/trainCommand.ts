@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../adapters/files/atomicFile.js';
 import { createTrainingProgress } from '../plugins/progress/index.js';
 import type { RunHooks } from '../src/experiments/runner.js';
 import { startEngine } from './engine.js';
-import { CLI_BACKENDS, integer, KERNELS_HELP, kernelsOption, oneOf, parseWith, runControlShape, UsageError } from './options.js';
+import { CLI_BACKENDS, EMA_HELP, emaOption, integer, KERNELS_HELP, kernelsOption, oneOf, parseWith, runControlShape, UsageError } from './options.js';
 import { prepareOutDir } from './outDir.js';
 import { addRunControlOptions, checkResumable, createRunControl, findResumable, withRecordedOptions } from './runControl.js';
 import type { LoopStateBase, Resumable, TrainCommandName } from './runControl.js';
@@ -28,6 +28,7 @@ export function trainOptionsShape<const T extends readonly [string, ...string[]]
     evalEvery: integer('--eval-every', 1, 'a positive integer'),
     backend: oneOf('--backend', CLI_BACKENDS),
     kernels: kernelsOption,
+    ema: emaOption,
     ...runControlShape,
     // Commander always hands the default over; callers in code may leave it out.
     checkpointEvery: runControlShape.checkpointEvery.default(0),
@@ -213,6 +214,14 @@ export async function runTrainCommand<O extends TrainOptions, L extends LoopStat
   }
 }
 
+/**
+ * `{ ema }` when weight averaging is on, else nothing: spread into a command's run config and
+ * its `resumeConfig` (so runs and checkpoints without it stay as before).
+ */
+export function emaConfig(o: { readonly ema?: number | undefined }): { ema?: number } {
+  return o.ema === undefined ? {} : { ema: o.ema };
+}
+
 /** The options a checkpoint records for `--resume DIR` alone: JSON values, without where the run lives. */
 function recordable(options: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -244,6 +253,7 @@ export function registerTrainCommand<O extends TrainOptions, L extends LoopState
     .option('--eval-every <n>', 'evaluate every n iterations (and at the end)', spec.defaults.evalEvery)
     .option('--backend <name>', `tfjs backend: ${CLI_BACKENDS.join(' | ')}`, 'auto')
     .option('--kernels <where>', KERNELS_HELP, 'auto')
+    .option('--ema <decay>', EMA_HELP)
     .option('--out <dir>', spec.outHelp);
   return addRunControlOptions(cmd).action(async (opts: Record<string, unknown>) => {
     // What the user typed, as opposed to commander's defaults: `--resume DIR` fills in the rest from the run.

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { loadImageFolder } from '../adapters/data/imageFolder.js';
 import { writeJsonAtomic } from '../adapters/files/atomicFile.js';
 import { writeImageReport } from '../plugins/report/mnist/index.js';
-import { EFFECTIVE_GENERATOR_THRESHOLD } from '../src/core/prior.js';
+import { effectiveGenerators } from '../src/core/effectiveGenerators.js';
 import { MNIST_MODELS } from '../src/experiments/mnist/models.js';
 import { runImageExperiment } from '../src/experiments/mnist/run.js';
 import type { ImageEvalRecord, ImageLoopState, ImageRunResult } from '../src/experiments/mnist/run.js';
 import { intOption, UsageError } from './options.js';
-import { checkResumedData, runTrainCommand, trainOptionsShape } from './trainCommand.js';
+import { checkResumedData, emaConfig, runTrainCommand, trainOptionsShape } from './trainCommand.js';
 import type { TrainCommand } from './trainCommand.js';
 
 const trainImagesSchema = z.object({
@@ -50,6 +50,7 @@ export const trainImages: TrainCommand<TrainImagesOptions, ImageLoopState<null>,
   defaultOut: (o) => `runs/images-${o.model}-s${o.seed}`,
   // The folder by its absolute path.
   resumeConfig: (o) => ({
+    ...emaConfig(o),
     model: o.model,
     generators: o.generators,
     seed: o.seed,
@@ -75,7 +76,7 @@ export const trainImages: TrainCommand<TrainImagesOptions, ImageLoopState<null>,
       logRecord,
       train: (hooks) =>
         runImageExperiment<null>(
-          { model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, evalSamples: o.evalSamples, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery },
+          { model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, evalSamples: o.evalSamples, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, ...emaConfig(o) },
           { images: folder.images, count: folder.count, shape },
           hooks,
         ),
@@ -91,13 +92,16 @@ export const trainImages: TrainCommand<TrainImagesOptions, ImageLoopState<null>,
           seed: o.seed,
           iterations: result.iterations,
           aborted: result.aborted,
-          effective_generators: result.final.prior.filter((p) => p > EFFECTIVE_GENERATOR_THRESHOLD).length,
+          // effective_generators: entries r > 1/(2n); prior_perplexity: exp(H(r)).
+          ...effectiveGenerators(result.final.prior),
           ms_per_iteration: result.ms_per_iteration,
           cpu_ms_per_iteration: result.cpu_ms_per_iteration,
           backend: result.backend,
           // Where the heavy kernels ran: float rounding differs between onnxruntime and wasm.
           engine: run.engine,
           command: run.command,
+          // With --ema every figure and picture is of the averaged generators (raw ones are not evaluated here).
+          ...(o.ema === undefined ? {} : { ema: o.ema, weights: `averaged (ema ${o.ema})` }),
           prior: result.final.prior,
           // Q's mean posterior on the training images: what the learned prior's cross-entropy pulls it towards.
           empirical_prior: result.final.empirical_prior ?? null,

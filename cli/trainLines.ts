@@ -8,7 +8,7 @@ import { runLinesExperiment } from '../src/experiments/lines/run.js';
 import type { LinesEvalRecord, LinesLoopState, LinesRunResult } from '../src/experiments/lines/run.js';
 import { onnxLinesBuilder, onnxLinesFiles } from './onnxLines.js';
 import { oneOf } from './options.js';
-import { fmt, runTrainCommand, trainOptionsShape } from './trainCommand.js';
+import { emaConfig, fmt, runTrainCommand, trainOptionsShape } from './trainCommand.js';
 import type { RunInfo, TrainCommand } from './trainCommand.js';
 
 /** Options of `dmgan train lines`, as commander hands them over (strings) → typed and checked. */
@@ -36,13 +36,23 @@ export function finalMetrics(result: LinesRunResult, options: TrainLinesOptions,
     off_manifold_rate: m.off_manifold_rate,
     segment_jsd: m.segment_jsd,
     segment_shares: m.segment_shares,
+    // Entries r > 1/(2n), and exp(H(r)) (src/core/effectiveGenerators.ts).
     effective_generators: m.effective_generators,
+    prior_perplexity: m.prior_perplexity,
     prior: m.prior,
     per_generator: m.per_generator,
     ms_per_iteration: Number.isFinite(result.ms_per_iteration) ? result.ms_per_iteration : null,
     backend: result.backend,
     command,
+    // With --ema the figures above are the averaged generators'; the trained ones' beside them.
+    ...(result.rawMetrics ? { weights: `averaged (ema ${String(options.ema)})`, ema: options.ema, raw: result.rawMetrics } : {}),
   };
+}
+
+/** The raw (trained) generators' scalar figures as `raw_<name>` columns, for the report's table beside the averaged ones. */
+function rawColumns(result: LinesRunResult): Record<string, unknown> {
+  const r = result.rawMetrics;
+  return r ? { raw_energy_distance: r.energy_distance, raw_off_manifold_rate: r.off_manifold_rate, raw_segment_jsd: r.segment_jsd, raw_segment_shares: r.segment_shares } : {};
 }
 
 /**
@@ -52,7 +62,7 @@ export function finalMetrics(result: LinesRunResult, options: TrainLinesOptions,
 export async function writeLinesOutputs(outDir: string, result: LinesRunResult, options: TrainLinesOptions, command: string): Promise<void> {
   const summary = finalMetrics(result, options, command);
   // The page's metrics table shows the run facts too (typed as metrics for the plugin's input).
-  const shown = { ...result.metrics, iterations: result.iterations, ms_per_iteration: summary.ms_per_iteration, backend: result.backend };
+  const shown = { ...result.metrics, ...rawColumns(result), iterations: result.iterations, ms_per_iteration: summary.ms_per_iteration, backend: result.backend };
   await writeLinesReport(outDir, {
     title: `dmgan lines: ${options.model} on ${options.dataset} (seed ${options.seed})`,
     dataset: options.dataset,
@@ -65,6 +75,7 @@ export async function writeLinesOutputs(outDir: string, result: LinesRunResult, 
       `model: ${options.model}, generators: ${result.metrics.prior.length}, seed: ${options.seed}`,
       `iterations: ${result.iterations}${result.aborted ? ' (interrupted)' : ''}, eval every ${options.evalEvery}, backend: ${result.backend}`,
       `command: ${command}`,
+      ...(result.rawMetrics ? [`weights: averaged with --ema ${String(options.ema)} (energy_distance, off_manifold_rate, segment_jsd, pictures); raw_*: the trained generators on the same latents and ids`] : []),
     ],
   });
   await writeJsonAtomic(join(outDir, 'metrics.json'), summary);
@@ -88,28 +99,31 @@ export const trainLines: TrainCommand<TrainLinesOptions, LinesLoopState, LinesEv
   schema: trainLinesSchema,
   defaultOut: (o) => `runs/lines-${o.dataset}-${o.model}-s${o.seed}`,
   // ONNX models join the config only when given, so native runs and their checkpoints stay as before.
-  resumeConfig: (o) => ({ dataset: o.dataset, model: o.model, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, ...(onnxLinesFiles(o) ?? {}) }),
+  resumeConfig: (o) => ({ dataset: o.dataset, model: o.model, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, ...(onnxLinesFiles(o) ?? {}), ...emaConfig(o) }),
   prepare: async (o) => {
     const onnxFiles = onnxLinesFiles(o);
     // Bad ONNX files fail here, before the out dir is touched.
-    const build = onnxFiles ? await onnxLinesBuilder(onnxFiles, o) : undefined;
+    const build = onnxFiles ? await onnxLinesBuilder(onnxFiles, { ...o, ...emaConfig(o) }) : undefined;
     return {
       what: `${o.model} on ${o.dataset}`,
       logRecord: (r) => r,
       train: (hooks) =>
         runLinesExperiment(
-          { dataset: o.dataset, model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery, ...(build ? { build } : {}) },
+          { dataset: o.dataset, model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery, ...emaConfig(o), ...(build ? { build } : {}) },
           hooks,
         ),
       evaluated: (r) =>
         `eval @${r.iteration}: energy ${fmt(r.energy_distance)}, off-manifold ${fmt(r.off_manifold_rate, 3)}, ` +
-        `segment JSD ${fmt(r.segment_jsd)}, effective generators ${r.effective_generators}`,
+        `segment JSD ${fmt(r.segment_jsd)}, effective generators ${r.effective_generators} (r > 1/2n), prior perplexity ${fmt(r.prior_perplexity, 3)}` +
+        (r.raw ? ` [averaged; raw: energy ${fmt(r.raw.energy_distance)}, off-manifold ${fmt(r.raw.off_manifold_rate, 3)}, segment JSD ${fmt(r.raw.segment_jsd)}]` : ''),
       report: async (result: LinesRunResult, run: RunInfo) => {
         await writeLinesOutputs(run.out, result, o, run.command);
         const m = result.metrics;
+        const raw = result.rawMetrics;
         return [
           `iterations: ${result.iterations}${result.aborted ? ' (interrupted)' : ''}  ms/iteration: ${fmt(result.ms_per_iteration, 3)}  backend: ${result.backend}`,
-          `energy_distance: ${fmt(m.energy_distance)}  off_manifold_rate: ${fmt(m.off_manifold_rate, 3)}  segment_jsd: ${fmt(m.segment_jsd)}  effective_generators: ${m.effective_generators}`,
+          `${raw ? `averaged (ema ${String(o.ema)}): ` : ''}energy_distance: ${fmt(m.energy_distance)}  off_manifold_rate: ${fmt(m.off_manifold_rate, 3)}  segment_jsd: ${fmt(m.segment_jsd)}  effective_generators: ${m.effective_generators}  prior_perplexity: ${fmt(m.prior_perplexity, 3)}`,
+          ...(raw ? [`raw: energy_distance: ${fmt(raw.energy_distance)}  off_manifold_rate: ${fmt(raw.off_manifold_rate, 3)}  segment_jsd: ${fmt(raw.segment_jsd)}`] : []),
           `prior: ${m.prior.map((p) => p.toFixed(3)).join(' ')}`,
         ];
       },

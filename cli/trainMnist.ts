@@ -10,7 +10,7 @@ import { MNIST_MODELS, MNIST_SHAPE } from '../src/experiments/mnist/models.js';
 import { runImageExperiment } from '../src/experiments/mnist/run.js';
 import type { ImageEvalRecord, ImageLoopState, ImageRunResult } from '../src/experiments/mnist/run.js';
 import { intOption } from './options.js';
-import { checkResumedData, fmt, runTrainCommand, trainOptionsShape } from './trainCommand.js';
+import { checkResumedData, emaConfig, fmt, runTrainCommand, trainOptionsShape } from './trainCommand.js';
 import type { TrainCommand } from './trainCommand.js';
 
 const trainMnistSchema = z.object({
@@ -43,6 +43,7 @@ function flatRecord(r: Record_): Record<string, unknown> & { iteration: number; 
           sample_quality: m.sample_quality,
           fid: m.fid,
           effective_generators: m.effective_generators,
+          prior_perplexity: m.prior_perplexity,
         }
       : {}),
     prior: r.prior,
@@ -72,6 +73,7 @@ export const trainMnist: TrainCommand<TrainMnistOptions, ImageLoopState<Metrics>
   schema: trainMnistSchema,
   defaultOut: (o) => `runs/mnist-${o.model}-s${o.seed}`,
   resumeConfig: (o) => ({
+    ...emaConfig(o),
     model: o.model,
     generators: o.generators,
     seed: o.seed,
@@ -126,7 +128,7 @@ export const trainMnist: TrainCommand<TrainMnistOptions, ImageLoopState<Metrics>
       logRecord: flatRecord,
       train: (hooks) =>
         runImageExperiment<Metrics>(
-          { model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, evalSamples: o.evalSamples, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery },
+          { model: o.model, iterations: o.iterations, generators: o.generators, seed: o.seed, evalEvery: o.evalEvery, evalSamples: o.evalSamples, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, ...emaConfig(o) },
           { images: train.images, count: train.count, shape: MNIST_SHAPE },
           {
             ...hooks,
@@ -147,7 +149,7 @@ export const trainMnist: TrainCommand<TrainMnistOptions, ImageLoopState<Metrics>
           return 'classifier not there yet: metrics of this evaluation deferred';
         }
         const m = r.metrics;
-        return m ? `eval @${r.iteration}: JSD ${fmt(m.inter_mode_jsd)}, quality ${fmt(m.sample_quality, 3)}, FID ${fmt(m.fid)}, MSD ${fmt(m.intra_mode_msd)}, effective G ${m.effective_generators}` : undefined;
+        return m ? `eval @${r.iteration}: JSD ${fmt(m.inter_mode_jsd)}, quality ${fmt(m.sample_quality, 3)}, FID ${fmt(m.fid)}, MSD ${fmt(m.intra_mode_msd)}, effective G ${m.effective_generators} (r > 1/2n), perplexity ${fmt(m.prior_perplexity, 3)}` : undefined;
       },
       afterTraining: async (result, log) => {
         if (deferred.size === 0) return;
@@ -180,7 +182,9 @@ export const trainMnist: TrainCommand<TrainMnistOptions, ImageLoopState<Metrics>
           intra_mode_msd_real: m.intra_mode_msd_real,
           sample_quality: m.sample_quality,
           fid: m.fid,
+          // Entries r > 1/(2n), and exp(H(r)) (src/core/effectiveGenerators.ts).
           effective_generators: m.effective_generators,
+          prior_perplexity: m.prior_perplexity,
           ms_per_iteration: result.ms_per_iteration,
           cpu_ms_per_iteration: result.cpu_ms_per_iteration,
           backend: result.backend,
@@ -188,6 +192,8 @@ export const trainMnist: TrainCommand<TrainMnistOptions, ImageLoopState<Metrics>
           engine: run.engine,
           classifier_test_accuracy: manifest?.test_accuracy ?? null,
           command: run.command,
+          // With --ema every figure and picture is of the averaged generators (raw ones are not evaluated here).
+          ...(o.ema === undefined ? {} : { ema: o.ema, weights: `averaged (ema ${o.ema})` }),
           prior: m.prior,
           // Q's mean posterior on training images: what the learned prior's cross-entropy pulls it towards.
           empirical_prior: empirical,

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../adapters/files/atomicFile.js';
 import { escapeXml, formatValue } from '../plugins/report/svg.js';
 import { renderGeneratorClassSvg } from '../plugins/report/mnist/index.js';
+import { countEffectiveGenerators, priorPerplexity } from '../src/core/effectiveGenerators.js';
 
 const root = process.argv[2] ?? 'docs/results/mnist';
 const models = ['dmwgan-pl', 'dmwgan', 'wgan-gp'];
-const COLUMNS = ['model', 'generators', 'iterations', 'seed', 'inter_mode_jsd', 'intra_mode_msd', 'intra_mode_msd_real', 'sample_quality', 'fid', 'effective_generators', 'prior_max_abs_deviation', 'ms_per_iteration', 'cpu_ms_per_iteration'] as const;
+const COLUMNS = ['model', 'generators', 'iterations', 'seed', 'inter_mode_jsd', 'intra_mode_msd', 'intra_mode_msd_real', 'sample_quality', 'fid', 'effective_generators', 'prior_perplexity', 'prior_max_abs_deviation', 'ms_per_iteration', 'cpu_ms_per_iteration'] as const;
 
 interface RunMetrics {
   [key: string]: unknown;
@@ -27,10 +28,13 @@ for (const model of models) {
     process.stderr.write(`no metrics for ${model}\n`);
   }
 }
-// How far the prior moved from uniform: with n = 20 the uniform share is exactly 0.05, the
-// threshold of `effective_generators`, so that count is decided by rounding noise here.
+// Effective generators (r > 1/(2n)) and perplexity exp(H(r)) are recomputed from each run's
+// `prior`: metrics.json files written before they were defined relative to n hold a count of
+// entries > 0.05 under the same name. And how far the prior moved from uniform.
 for (const { m } of runs) {
   const prior = (m['prior'] as number[] | undefined) ?? [];
+  m['effective_generators'] = prior.length > 0 ? countEffectiveGenerators(prior) : null;
+  m['prior_perplexity'] = prior.length > 0 ? priorPerplexity(prior) : null;
   m['prior_max_abs_deviation'] = prior.length > 0 ? Math.max(...prior.map((p) => Math.abs(p - 1 / prior.length))) : null;
 }
 const table = runs.map(({ m }) => Object.fromEntries(COLUMNS.map((c) => [c, m[c] ?? null])));

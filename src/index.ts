@@ -24,7 +24,8 @@ export { plainCritic, plainGenerator } from '../adapters/functions/index.js';
 export type { PlainCritic, PlainGenerator } from '../adapters/functions/index.js';
 
 // 2. The prior on its own.
-export { LearnedPrior, priorEquilibrium, EFFECTIVE_GENERATOR_THRESHOLD } from './core/prior.js';
+export { LearnedPrior, priorEquilibrium } from './core/prior.js';
+export { countEffectiveGenerators, effectiveGeneratorThreshold, priorPerplexity } from './core/effectiveGenerators.js';
 export type { LearnedPriorJSON, LearnedPriorOptions, PriorUpdateResult } from './core/prior.js';
 
 // 3. Registration in other trainers: the module, its tokens, the hooks.
@@ -46,6 +47,9 @@ export type {
 } from './core/trainer/index.js';
 export { DmganPlugin } from '../plugins/dmgan/index.js';
 export type { DmganPluginParts, DmganPluginState } from '../plugins/dmgan/index.js';
+// Generator weight averaging (the `ema` option), as a plugin for other trainers too.
+export { EmaPlugin } from '../plugins/ema/index.js';
+export type { EmaPluginOptions, EmaPluginState } from '../plugins/ema/index.js';
 
 // The backend, once, first.
 export { initEngine } from './api/initEngine.js';

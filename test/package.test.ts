@@ -12,10 +12,10 @@ import { describe, expect, it } from 'vitest';
  */
 const ENTRY_NAMES: Record<string, string[]> = {
   '.': [
-    'CheckpointError', 'DMGAN', 'DmganConfigError', 'DmganPlugin', 'EFFECTIVE_GENERATOR_THRESHOLD', 'InvalidBatchError', 'LearnedPrior',
-    'NumericalFaultError', 'OnnxImportError', 'PluginList', 'TOKENS', 'adversarialLoss', 'currentBackend', 'dmganModule', 'exportOnnx',
-    'ganLoss', 'hingeLoss', 'importOnnx', 'initEngine', 'layersCritic', 'layersGenerator', 'plainCritic', 'plainGenerator',
-    'priorEquilibrium', 'wganLoss', 'withDMGAN',
+    'CheckpointError', 'DMGAN', 'DmganConfigError', 'DmganPlugin', 'EmaPlugin', 'InvalidBatchError', 'LearnedPrior',
+    'NumericalFaultError', 'OnnxImportError', 'PluginList', 'TOKENS', 'adversarialLoss', 'countEffectiveGenerators', 'currentBackend',
+    'dmganModule', 'effectiveGeneratorThreshold', 'exportOnnx', 'ganLoss', 'hingeLoss', 'importOnnx', 'initEngine', 'layersCritic',
+    'layersGenerator', 'plainCritic', 'plainGenerator', 'priorEquilibrium', 'priorPerplexity', 'wganLoss', 'withDMGAN',
   ],
   './engine': [
     'DmganCore', 'FusedMlpEnsemble', 'GanTrainer', 'GeneratorEnsemble', 'MODEL_KINDS', 'MlpCritic', 'MlpGenerator', 'QHead',

@@ -57,7 +57,7 @@ export async function main(steps = 400, log: (line: string) => void = console.lo
     tf.dispose([real, z, onehot, cCost as tf.Tensor]);
   }
   const probabilities = prior.probabilities(); // PRIOR
-  const active = prior.activeGenerators(0.05); // PRIOR
+  const active = prior.activeGenerators(); // PRIOR: r(c) > 1/(2n)
   const saved = JSON.stringify(prior.toJSON()); // PRIOR: serialise
   // PRIOR: where the loss puts r for this empirical prior and the bonus left (λ_H·κ^t); r follows
   // it with a lag, since Adam moves ζ by about its learning rate per step.

@@ -3,7 +3,8 @@ import type { AdamOptions } from '../../src/core/adamState.js';
 import { routeIds } from '../../src/core/ensemble.js';
 import { countNonFinite, firstNonFinite, NumericalFaultError, withLossesOnFault } from '../../src/core/faults.js';
 import { VariableAdam, type VariableAdamState } from '../../src/core/optim/variableAdam.js';
-import { EFFECTIVE_GENERATOR_THRESHOLD, type LearnedPrior, type LearnedPriorJSON } from '../../src/core/prior.js';
+import { countEffectiveGenerators, priorEntropy } from '../../src/core/effectiveGenerators.js';
+import type { LearnedPrior, LearnedPriorJSON } from '../../src/core/prior.js';
 import type { QHeadFactory, QHeadModule } from '../../src/core/qHead.js';
 import { Random, type RandomState } from '../../src/core/random.js';
 import type {
@@ -166,11 +167,18 @@ export class DmganPlugin implements TrainerPlugin {
     return tf.tidy(() => tf.softmax(q.apply(features, batchStatistics, false)));
   }
 
+  /**
+   * The prior's figures: `effective_generators` (entries r > 1/(2n)), `prior_entropy` H(r) in
+   * nats and `prior_perplexity` exp(H(r)) (n for uniform, 1 for one-hot); see
+   * src/core/effectiveGenerators.ts.
+   */
   evaluate(_ctx: EvaluateContext): Record<string, number> {
     const p = this.#prior.probabilities();
+    const entropy = priorEntropy(p);
     return {
-      effective_generators: this.#prior.activeGenerators(EFFECTIVE_GENERATOR_THRESHOLD).length,
-      prior_entropy: -p.reduce((s, x) => s + (x > 0 ? x * Math.log(x) : 0), 0),
+      effective_generators: countEffectiveGenerators(p),
+      prior_entropy: entropy,
+      prior_perplexity: Math.exp(entropy),
     };
   }
 

@@ -1,3 +1,4 @@
+import { countEffectiveGenerators, priorPerplexity } from '../../src/core/effectiveGenerators.js';
 import { axes, escapeXml, linearScale, num, paletteColor, svgOpen, text } from './svg.js';
 import type { Frame } from './svg.js';
 
@@ -7,7 +8,11 @@ export interface LinesHistoryEntry {
   readonly energy_distance: number;
   readonly off_manifold_rate: number;
   readonly segment_jsd?: number | null;
-  readonly effective_generators: number;
+  /**
+   * Not read: the pictures recompute effective generators (r > 1/(2n)) and the perplexity from
+   * `prior`, so histories written under the older 0.05 definition draw the same way.
+   */
+  readonly effective_generators?: number;
   readonly prior: readonly number[];
 }
 
@@ -99,7 +104,8 @@ export function renderPriorHistorySvg(
 
 /**
  * Metric curves over iterations, one stacked panel each: off-manifold rate, energy distance,
- * effective generators and (when present) segment JSD.
+ * effective generators (r > 1/(2n)), the prior's perplexity exp(H(r)) (both from each entry's
+ * prior) and (when present) segment JSD.
  */
 export function renderMetricHistorySvg(history: readonly LinesHistoryEntry[], options: { readonly title?: string } = {}): string {
   const title = options.title ?? 'quality over iterations';
@@ -107,7 +113,8 @@ export function renderMetricHistorySvg(history: readonly LinesHistoryEntry[], op
   const panels: Array<{ key: string; values: number[]; color: string; zero: boolean }> = [
     { key: 'off_manifold_rate', values: history.map((h) => h.off_manifold_rate), color: '#d62728', zero: true },
     { key: 'energy_distance', values: history.map((h) => h.energy_distance), color: '#1f77b4', zero: true },
-    { key: 'effective_generators', values: history.map((h) => h.effective_generators), color: '#2ca02c', zero: true },
+    { key: 'effective_generators', values: history.map((h) => countEffectiveGenerators(h.prior)), color: '#2ca02c', zero: true },
+    { key: 'prior_perplexity', values: history.map((h) => priorPerplexity(h.prior)), color: '#17becf', zero: true },
   ];
   if (history.some((h) => typeof h.segment_jsd === 'number')) {
     panels.push({ key: 'segment_jsd', values: history.map((h) => h.segment_jsd ?? NaN), color: '#9467bd', zero: true });

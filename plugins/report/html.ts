@@ -1,5 +1,11 @@
 import { escapeXml, formatValue } from './svg.js';
 
+/** What a metric means, shown under the metrics table when the metric is there. */
+export const METRIC_DEFINITIONS: Readonly<Record<string, string>> = {
+  effective_generators: 'effective_generators: prior entries above half the uniform share, r > 1/(2n)',
+  prior_perplexity: 'prior_perplexity: exp(H(r)), H in nats: n for a uniform prior, 1 when one generator holds all the mass',
+};
+
 /** A picture on the report page: inline SVG markup, or a link to an image file. */
 export interface ReportImage {
   /** Short name, also the anchor id. */
@@ -57,6 +63,10 @@ export function renderIndexHtml(input: IndexHtmlInput): string {
     .filter(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v))
     .map(([k, v]) => `<tr><th>${escapeXml(k)}</th>${cell(v)}</tr>`)
     .join('\n');
+  const definitions = Object.entries(METRIC_DEFINITIONS)
+    .filter(([k]) => k in input.metrics)
+    .map(([, d]) => `<p class="note">${escapeXml(d)}</p>`)
+    .join('\n');
   const perGenerator = input.metrics['per_generator'];
   const images = input.images
     .map((im) => {
@@ -90,6 +100,7 @@ ${notes}
 <table class="metrics">
 ${scalarRows}
 </table>
+${definitions}
 ${isRecordArray(perGenerator) && perGenerator.length > 0 ? `<h2>Per generator</h2>\n${recordsTable(perGenerator, 'per-generator')}` : ''}
 <h2>Pictures</h2>
 ${images}

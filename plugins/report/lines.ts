@@ -73,7 +73,7 @@ export async function writeLinesReport(outDir: string, input: LinesReportInput):
     {
       name: 'metrics',
       file: LINES_REPORT_FILES.metrics,
-      caption: 'Off-manifold rate, energy distance, effective generators and segment JSD over iterations.',
+      caption: 'Off-manifold rate, energy distance, effective generators (prior entries r > 1/(2n)), prior perplexity exp(H(r)) and segment JSD over iterations.',
       svg: renderMetricHistorySvg(input.history),
     },
   ];

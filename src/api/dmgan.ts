@@ -90,12 +90,19 @@ export class DMGAN {
     return this.core.step(real, options.readLosses ?? true);
   }
 
-  /** Draws `count` samples with ids from the prior, or all from `generator`. Inference mode. */
-  sample(count: number, options: { generator?: number } = {}): DMGANSamples {
+  /**
+   * Draws `count` samples with ids from the prior, or all from `generator`. Inference mode.
+   * With weight averaging on (`ema` option) the generators run with their averaged weights
+   * unless `weights: 'raw'` asks for the trained ones; `weights: 'averaged'` without `ema` is refused.
+   */
+  sample(count: number, options: { generator?: number; weights?: 'averaged' | 'raw' } = {}): DMGANSamples {
     this.#alive('sample');
     this.#onBackend('sample');
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`sample: count must be an integer ≥ 1, got ${count}`);
-    const opts = options.generator === undefined ? {} : { generator: options.generator };
+    const weights = options.weights;
+    if (weights !== undefined && weights !== 'averaged' && weights !== 'raw') throw new DmganConfigError(`sample: weights must be 'averaged' or 'raw', got ${String(weights)}`);
+    if (weights === 'averaged' && this.#options.ema === undefined) throw new DmganConfigError("sample: weights 'averaged' needs weight averaging on (the ema option)");
+    const opts = { ...(options.generator === undefined ? {} : { generator: options.generator }), ...(weights === 'raw' ? { rawWeights: true } : {}) };
     return this.core.generate(count, opts);
   }
 

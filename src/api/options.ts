@@ -40,6 +40,14 @@ export interface DMGANOptions {
    * Default true; ignored for other generators.
    */
   fuse?: boolean;
+  /**
+   * Generator weight averaging (Yazıcı et al. 2019): the decay β in (0, 1) of an exponential
+   * moving average ema ← β·ema + (1 − β)·w of every trainable generator weight, updated after
+   * each generator step (the EMA plugin, `plugins/ema`). Sampling (`DMGAN.sample`), evaluation
+   * and ONNX export then use the averaged weights; training never does, so the training
+   * trajectory is unchanged. Saved in checkpoints. Typical: 0.999. Default: off (the paper's method).
+   */
+  ema?: number;
 }
 
 const adam = z.object({ learningRate: z.number().positive(), beta1: z.number().min(0).lt(1), beta2: z.number().min(0).lt(1), epsilon: z.number().positive() });
@@ -66,7 +74,15 @@ export const dmganOptionsSchema = z.strictObject({
   optimizers: z.object({ generator: adam.optional(), discriminator: adam.optional(), q: adam.optional() }).optional(),
   latent: z.enum(['uniform', 'normal']).optional(),
   fuse: z.boolean().optional(),
+  ema: z
+    .number({ error: (issue) => `ema must be a number in (0, 1), the decay of the generator weight average (e.g. 0.999), got ${describeInput(issue.input)}` })
+    .refine((v) => Number.isFinite(v) && v > 0 && v < 1, { error: (issue) => `ema must be a number in (0, 1), the decay of the generator weight average (e.g. 0.999), got ${describeInput(issue.input)}` })
+    .optional(),
 });
+
+function describeInput(v: unknown): string {
+  return typeof v === 'string' ? `'${v}' (a string)` : String(v);
+}
 
 function isLoss(v: unknown): v is AdversarialLoss {
   const l = v as AdversarialLoss | null;

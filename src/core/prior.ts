@@ -1,4 +1,5 @@
 import { HostAdam, type AdamOptions, type HostAdamState } from './adamState.js';
+import { effectiveGeneratorIds } from './effectiveGenerators.js';
 import { Random } from './random.js';
 
 /** Options of {@link LearnedPrior}. Defaults are the reference implementation's. */
@@ -37,9 +38,6 @@ export interface PriorUpdateResult {
   entropy: number;
   entropyWeight: number;
 }
-
-/** A generator counts as effective when its prior probability exceeds this (DESIGN.md). */
-export const EFFECTIVE_GENERATOR_THRESHOLD = 0.05;
 
 const DEFAULT_ADAM: AdamOptions = { learningRate: 1e-3, beta1: 0.5, beta2: 0.5, epsilon: 1e-8 };
 
@@ -137,9 +135,15 @@ export class LearnedPrior {
     return { loss, crossEntropy, entropy, entropyWeight: weight };
   }
 
-  /** Ids of generators whose probability exceeds `threshold` (default {@link EFFECTIVE_GENERATOR_THRESHOLD}, 0.05). */
-  activeGenerators(threshold = EFFECTIVE_GENERATOR_THRESHOLD): number[] {
-    return this.probabilities().flatMap((p, i) => (p > threshold ? [i] : []));
+  /**
+   * Ids of the generators whose probability exceeds `threshold`; by default the project's
+   * effective generators, r(c) > 1/(2n) (see `effectiveGeneratorThreshold` in
+   * src/core/effectiveGenerators.ts), which means the same for any n.
+   */
+  activeGenerators(threshold?: number): number[] {
+    const p = this.probabilities();
+    if (threshold === undefined) return effectiveGeneratorIds(p);
+    return p.flatMap((x, i) => (x > threshold ? [i] : []));
   }
 
   toJSON(): LearnedPriorJSON {

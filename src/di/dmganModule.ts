@@ -2,6 +2,7 @@ import { ContainerModule } from 'inversify';
 import type { ResolutionContext } from 'inversify';
 import { DmganCore } from '../../plugins/dmgan/dmganCore.js';
 import { DmganPlugin, scoped } from '../../plugins/dmgan/dmganPlugin.js';
+import { EmaPlugin } from '../../plugins/ema/emaPlugin.js';
 import { buildGanParts } from '../api/buildParts.js';
 import type { GanParts } from '../api/buildParts.js';
 import { DmganConfigError } from '../core/errors.js';
@@ -50,6 +51,10 @@ export function dmganModule(options: DmganModuleOptions = {}): ContainerModule {
     const got = typeof gan.loss === 'string' ? `'${gan.loss}'` : String(gan.loss);
     throw new DmganConfigError(`gan.loss must be one of ${ADVERSARIAL_LOSS_NAMES.join(', ')} or a loss object { discriminatorLoss, generatorLoss }, got ${got}`);
   }
+  // The average needs the generators' variables, which only a module with the GAN has.
+  if (resolved.ema !== undefined && !gan) {
+    throw new DmganConfigError('ema: weight averaging needs the GAN (dmganModule({ gan, ema })); with your own trainer, bind new EmaPlugin({ decay, variables: <generator variables> }) under TOKENS.TrainerPlugin');
+  }
   // With a GAN the module builds tensors; tfjs' own error for a missing backend names no fix.
   if (gan && !backendAvailable()) throw new DmganConfigError('no TensorFlow.js backend is registered: call `await initEngine()` before building a DMGAN');
   return new ContainerModule(({ bind }) => {
@@ -65,6 +70,13 @@ export function dmganModule(options: DmganModuleOptions = {}): ContainerModule {
     bind<GanParts>(TOKENS.GanParts)
       .toDynamicValue(() => scoped(() => buildGanParts(gan, { generators: resolved.generators, featureLayer: resolved.featureLayer, fuse: resolved.fuse })))
       .inSingletonScope();
+    // Weight averaging: a second plugin, after the DMGAN one, over the generators' trainable variables.
+    const decay = resolved.ema;
+    if (decay !== undefined) {
+      bind<TrainerPlugin>(TOKENS.TrainerPlugin)
+        .toDynamicValue((ctx) => new EmaPlugin({ decay, variables: ctx.get<GanParts>(TOKENS.GanParts).ensemble.trainableVariables }))
+        .inSingletonScope();
+    }
     bind<DmganCore>(TOKENS.Core).toDynamicValue((ctx) => buildCore(ctx, resolved)).inSingletonScope();
   });
 }

@@ -164,9 +164,16 @@ function yieldToEventLoop(): Promise<void> {
 
 /**
  * Draws `count` samples with ids from the prior on `rng`, grouped by generator (`count × sampleSize`
- * values, row-major), generating at most `chunk` at a time.
+ * values, row-major), generating at most `chunk` at a time. The generators run with the plugins'
+ * inference weights (the EMA plugin's averages, swapped in once for the whole draw) unless
+ * `rawWeights` asks for the trained ones.
  */
-export function samplePrior(core: DmganCore, count: number, rng: Random, sampleSize: number, chunk = Infinity): { values: Float32Array; ids: Int32Array } {
+export function samplePrior(core: DmganCore, count: number, rng: Random, sampleSize: number, chunk = Infinity, rawWeights = false): { values: Float32Array; ids: Int32Array } {
+  const draw = (): { values: Float32Array; ids: Int32Array } => drawPrior(core, count, rng, sampleSize, chunk, rawWeights);
+  return rawWeights ? draw() : core.plugins.withInferenceWeights(draw);
+}
+
+function drawPrior(core: DmganCore, count: number, rng: Random, sampleSize: number, chunk: number, rawWeights: boolean): { values: Float32Array; ids: Int32Array } {
   const drawn = core.prior.sample(count, rng);
   const perGenerator = new Array<number>(core.prior.n).fill(0);
   for (const id of drawn) perGenerator[id] = (perGenerator[id] ?? 0) + 1;
@@ -176,7 +183,7 @@ export function samplePrior(core: DmganCore, count: number, rng: Random, sampleS
   perGenerator.forEach((n, g) => {
     for (let done = 0; done < n; done += chunk) {
       const m = Math.min(chunk, n - done);
-      const { samples } = core.generate(m, { generator: g, training: false, rng });
+      const { samples } = core.generate(m, { generator: g, training: false, rng, rawWeights });
       try {
         values.set(samples.dataSync() as Float32Array, offset * sampleSize);
       } finally {

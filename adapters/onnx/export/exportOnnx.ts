@@ -24,6 +24,11 @@ export interface ExportSource {
   readonly latent: string;
   /** The prior whose sampling distribution the 'prior' mode bakes in. */
   readonly prior: { toJSON(): LearnedPriorJSON };
+  /**
+   * The trainer's plugins (a `DmganCore`'s): the export reads the weights inside their
+   * `withInferenceWeights`, so with weight averaging on the file holds the averaged weights.
+   */
+  readonly plugins?: { withInferenceWeights<T>(fn: () => T): T };
 }
 
 /** What {@link exportOnnx} takes: an {@link ExportSource} (a `DmganCore`), or an object holding one as `core` (a `DMGAN`). */
@@ -46,6 +51,11 @@ export interface ExportOnnxOptions {
    * ({@link EXPORT_METADATA}); a key that repeats one of those is refused.
    */
   metadata?: Readonly<Record<string, string>>;
+  /**
+   * Write the trained weights even when a plugin chooses others for inference (the EMA plugin's
+   * averages, used by default). Default false.
+   */
+  rawWeights?: boolean;
 }
 
 /** What an export wrote (or, from {@link buildOnnxExport}, would write). */
@@ -189,6 +199,12 @@ function samplingProbabilities(core: ExportSource): number[] {
  */
 export function buildOnnxExport(model: Exportable, options: ExportOnnxOptions = {}): { model: ModelProto; bytes: Uint8Array; info: ExportOnnxInfo } {
   const core = sourceOf(model);
+  const build = (): { model: ModelProto; bytes: Uint8Array; info: ExportOnnxInfo } => buildFrom(core, options);
+  const plugins = core.plugins;
+  return options.rawWeights === true || typeof plugins?.withInferenceWeights !== 'function' ? build() : plugins.withInferenceWeights(build);
+}
+
+function buildFrom(core: ExportSource, options: ExportOnnxOptions): { model: ModelProto; bytes: Uint8Array; info: ExportOnnxInfo } {
   const mode = options.mode ?? 'ids';
   if (mode !== 'ids' && mode !== 'prior') throw new RangeError(`exportOnnx: mode must be 'ids' or 'prior', got '${String(mode)}'`);
   const minPrior = options.minPrior ?? 0;

@@ -167,14 +167,17 @@ export class GanTrainer {
    * Draws `count` samples (inference mode unless `training`): generator ids and latents as the
    * plugins select them (or all from `generator`), grouped by generator. Ids and latents come
    * from `options.rng`, else from a sampling stream of the trainer's own that training never reads.
+   * The generators run with the plugins' inference weights ({@link PluginList.withInferenceWeights}:
+   * the EMA plugin's averages when it runs) unless `rawWeights` asks for the trained ones.
    */
-  generate(count: number, options: { generator?: number; training?: boolean; rng?: Random } = {}): { samples: tf.Tensor; ids: Int32Array } {
+  generate(count: number, options: { generator?: number; training?: boolean; rng?: Random; rawWeights?: boolean } = {}): { samples: tf.Tensor; ids: Int32Array } {
     const rng = options.rng ?? this.#sampleRng;
     const g = options.generator;
     if (g !== undefined && (!Number.isInteger(g) || g < 0 || g >= this.ensemble.size)) {
       throw new RangeError(`generator must be an integer in [0, ${this.ensemble.size}), got ${g}`);
     }
-    return this.#generate(count, 'sample', options.training ?? false, rng, rng, g);
+    const run = (): { samples: tf.Tensor; ids: Int32Array } => this.#generate(count, 'sample', options.training ?? false, rng, rng, g);
+    return options.rawWeights === true ? run() : this.plugins.withInferenceWeights(run);
   }
 
   /**

@@ -146,6 +146,12 @@ export interface TrainerPlugin {
   stateDict?(options?: StateDictOptions): Promise<unknown> | unknown;
   /** Restores what {@link stateDict} returned. */
   loadStateDict?(state: unknown): Promise<void> | void;
+  /**
+   * Runs `fn` — inference: sampling, evaluation, export — with the weights this plugin wants
+   * inference to use, and puts the trained weights back afterwards, also when `fn` throws (the
+   * EMA plugin swaps its averaged generator weights in). Synchronous; `fn` must not train.
+   */
+  withInferenceWeights?<T>(fn: () => T): T;
   /** Frees what the plugin owns. */
   dispose?(): void;
 }

@@ -143,6 +143,21 @@ export class PluginList {
     for (const p of this.plugins) if (p.loadStateDict && p.name in state) syncResult(p, 'loadStateDict', p.loadStateDict(state[p.name]));
   }
 
+  /**
+   * Runs `fn` inside every plugin's {@link TrainerPlugin.withInferenceWeights} (the first
+   * plugin outermost): inference with the weights the plugins choose (e.g. averaged ones), the
+   * trained weights back afterwards. Just `fn()` when no plugin has the hook.
+   */
+  withInferenceWeights<T>(fn: () => T): T {
+    let run = fn;
+    for (let i = this.plugins.length - 1; i >= 0; i--) {
+      const p = this.plugins[i] as TrainerPlugin;
+      const inner = run;
+      if (p.withInferenceWeights) run = () => (p.withInferenceWeights as <U>(f: () => U) => U)(inner);
+    }
+    return run();
+  }
+
   dispose(): void {
     for (const p of this.plugins) p.dispose?.();
   }

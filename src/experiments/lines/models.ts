@@ -1,4 +1,5 @@
 import { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
+import { EmaPlugin } from '../../../plugins/ema/emaPlugin.js';
 import { GeneratorEnsemble, MaskedEnsemble, type EnsembleModule } from '../../core/ensemble.js';
 import { FusedMlpEnsemble } from '../../core/fusedMlpEnsemble.js';
 import { MlpCritic, MlpGenerator } from '../../core/nn/mlp.js';
@@ -30,6 +31,16 @@ export interface LinesModelOptions {
    * (false; the same maths, several times the kernels).
    */
   closedFormGradients?: boolean;
+  /** Generator weight averaging: the EMA decay in (0, 1) (`EmaPlugin`). Default off. */
+  ema?: number;
+}
+
+/**
+ * `{ plugins: [EmaPlugin] }` over the ensemble's trainable variables when `decay` is given (the
+ * experiments' `ema` option), else nothing: spread into `DmganCoreParts`.
+ */
+export function emaPlugins(decay: number | undefined, ensemble: EnsembleModule): { plugins?: EmaPlugin[] } {
+  return decay === undefined ? {} : { plugins: [new EmaPlugin({ decay, variables: ensemble.trainableVariables })] };
 }
 
 /** Latent size of the reference. */
@@ -52,9 +63,11 @@ export function buildLinesModel(model: LineModelName, options: LinesModelOptions
   const critic = new MlpCritic({ sizes: [2, 64, 128, 1], activation: 'leakyRelu', name: 'd' }, init);
   const qHead = single ? null : new QHead(128, n, init);
   const prior = new LearnedPrior(n, { mode: model === 'dmwgan-pl' ? 'learned' : 'uniform', seed: `prior:${seed}` });
+  const ensemble = makeEnsemble(generators, options.routing ?? 'fused');
   return new DmganCore({
     latentDim,
-    ensemble: makeEnsemble(generators, options.routing ?? 'fused'),
+    ensemble,
+    ...emaPlugins(options.ema, ensemble),
     critic,
     sampleShape: [2],
     qHead,

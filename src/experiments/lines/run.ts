@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
+import { emaPluginOf } from '../../../plugins/ema/emaPlugin.js';
 import { Random } from '../../core/random.js';
 import { sampleLineData } from '../../metrics/lines/data.js';
 import type { LineDatasetName } from '../../metrics/lines/data.js';
@@ -37,13 +38,27 @@ export interface LinesRunConfig {
    * ONNX-imported models). Its samples must be 2-D points. The run disposes the engine.
    */
   readonly build?: () => DmganCore;
+  /**
+   * Generator weight averaging: the EMA decay in (0, 1) (ignored with `build`, which brings its
+   * own plugins). Each evaluation then measures the averaged weights, and the trained ones beside
+   * them (`raw`, on the same latents and ids). Default off.
+   */
+  readonly ema?: number;
 }
+
+/** The trained (not averaged) generators' figures, beside the averaged ones when weight averaging is on. */
+export type LinesRawMetrics = Pick<LinesMetrics, 'energy_distance' | 'off_manifold_rate' | 'segment_jsd' | 'segment_shares' | 'per_generator'>;
 
 /** One evaluation: the metrics at an iteration, plus wall time since the run started. */
 export type LinesEvalRecord = { readonly iteration: number } & LinesMetrics & {
   readonly elapsed_s: number;
   /** The plugins' evaluation figures (absent from histories written before they were recorded). */
   readonly plugins?: Readonly<Record<string, number>>;
+  /**
+   * With weight averaging on, the main figures are the averaged generators' and these the
+   * trained ones' (same latents and ids); absent otherwise.
+   */
+  readonly raw?: LinesRawMetrics;
 };
 
 /**
@@ -63,8 +78,10 @@ export interface LinePoints {
 
 /** What {@link runLinesExperiment} returns. */
 export interface LinesRunResult {
-  /** Metrics of the final evaluation. */
+  /** Metrics of the final evaluation (of the averaged generators when weight averaging is on). */
   readonly metrics: LinesMetrics;
+  /** With weight averaging on: the final evaluation's figures of the trained (raw) generators. */
+  readonly rawMetrics?: LinesRawMetrics;
   /** Every evaluation, oldest first (the final one included). */
   readonly history: LinesEvalRecord[];
   /** Iterations actually trained (fewer than asked when aborted). */
@@ -81,7 +98,7 @@ export interface LinesRunResult {
 }
 
 /** Checks the config and fills in defaults. */
-function resolveConfig(config: LinesRunConfig): Required<Omit<LinesRunConfig, 'build'>> & Pick<LinesRunConfig, 'build'> {
+function resolveConfig(config: LinesRunConfig): Required<Omit<LinesRunConfig, 'build' | 'ema'>> & Pick<LinesRunConfig, 'build' | 'ema'> {
   const full = { generators: 10, seed: 0, evalEvery: 2000, evalSamples: 10_000, batchSize: 32, logEvery: 100, yieldEvery: 50, checkpointEvery: 0, ...config };
   for (const key of ['generators', 'evalSamples', 'batchSize'] as const) checkInteger(full, key, 1);
   if (!Number.isSafeInteger(full.seed)) throw new RangeError(`seed must be an integer, got ${full.seed}`);
@@ -93,20 +110,32 @@ function resolveConfig(config: LinesRunConfig): Required<Omit<LinesRunConfig, 'b
  * draws `evalSamples` points from the prior on the evaluation stream (so the trajectory does not
  * depend on `evalEvery`) and compares them with `real`.
  */
-export function linesExperiment(config: LinesRunConfig, real: Float32Array): Experiment<Record<never, never>, LinesEvalRecord, { metrics: LinesMetrics; samples: LinePoints }, null> {
+export function linesExperiment(config: LinesRunConfig, real: Float32Array): Experiment<Record<never, never>, LinesEvalRecord, { metrics: LinesMetrics; samples: LinePoints; raw?: LinesRawMetrics }, null> {
   const c = resolveConfig(config);
   return {
     streams: { data: `lines-data:${c.seed}`, eval: `lines-eval:${c.seed}` },
-    build: () => (c.build ? c.build() : buildLinesModel(c.model, { generators: c.generators, seed: c.seed })),
+    build: () => (c.build ? c.build() : buildLinesModel(c.model, { generators: c.generators, seed: c.seed, ...(c.ema === undefined ? {} : { ema: c.ema }) })),
     data: {
       next: (rng) => tf.tensor2d(sampleLineData(c.dataset, c.batchSize, rng).points, [c.batchSize, 2]),
       position: () => ({}),
       seek: () => undefined,
     },
     evaluate: async (core, at) => {
+      const prior = core.prior.probabilities();
+      // With weight averaging, the trained generators first, on a copy of the evaluation stream:
+      // the averaged ones then draw the same ids and latents, and the stream moves as without it.
+      let raw: LinesRawMetrics | undefined;
+      if (emaPluginOf(core.plugins)) {
+        const r = samplePrior(core, c.evalSamples, new Random({ state: at.rng.state() }), 2, Infinity, true);
+        const m = evaluateLines({ generated: r.values, generatorIds: r.ids, dataset: c.dataset, prior, real });
+        raw = { energy_distance: m.energy_distance, off_manifold_rate: m.off_manifold_rate, segment_jsd: m.segment_jsd, segment_shares: m.segment_shares, per_generator: m.per_generator };
+      }
       const { values: points, ids } = samplePrior(core, c.evalSamples, at.rng, 2);
-      const metrics = evaluateLines({ generated: points, generatorIds: ids, dataset: c.dataset, prior: core.prior.probabilities(), real });
-      return { record: { iteration: at.iteration, ...metrics, elapsed_s: at.elapsed(), plugins: at.plugins }, detail: { metrics, samples: { points, ids } } };
+      const metrics = evaluateLines({ generated: points, generatorIds: ids, dataset: c.dataset, prior, real });
+      return {
+        record: { iteration: at.iteration, ...metrics, elapsed_s: at.elapsed(), plugins: at.plugins, ...(raw ? { raw } : {}) },
+        detail: { metrics, samples: { points, ids }, ...(raw ? { raw } : {}) },
+      };
     },
     finish: () => null,
   };
@@ -123,6 +152,7 @@ export async function runLinesExperiment(config: LinesRunConfig, hooks: LinesRun
   const result = await runExperiment(linesExperiment(c, real), c, hooks);
   return {
     metrics: result.final.detail.metrics,
+    ...(result.final.detail.raw ? { rawMetrics: result.final.detail.raw } : {}),
     history: result.history,
     iterations: result.iterations,
     aborted: result.aborted,

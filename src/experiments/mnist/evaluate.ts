@@ -1,4 +1,4 @@
-import { EFFECTIVE_GENERATOR_THRESHOLD } from '../../core/prior.js';
+import { effectiveGenerators } from '../../core/effectiveGenerators.js';
 import { classHistogram, interModeJsd, perGeneratorClassMetrics, sampleQuality } from '../../metrics/classMetrics.js';
 import { fid } from '../../metrics/fid.js';
 import { msdByClass } from '../../metrics/geodesic.js';
@@ -49,8 +49,10 @@ export interface MnistMetrics {
   readonly msd_by_class: Array<number | null>;
   readonly class_histogram: number[];
   readonly real_class_histogram: number[];
-  /** Generators with prior > {@link EFFECTIVE_GENERATOR_THRESHOLD} (DESIGN.md's "effective generators"). */
+  /** Generators with prior r_i > 1/(2n) (`countEffectiveGenerators`, src/core/effectiveGenerators.ts). */
   readonly effective_generators: number;
+  /** exp(H(r)), H in nats: n for a uniform prior, 1 for a one-hot one (`priorPerplexity`). */
+  readonly prior_perplexity: number;
   readonly prior: number[];
   readonly per_generator: MnistGeneratorRecord[];
 }
@@ -125,7 +127,7 @@ export function evaluateMnist(
     msd_by_class: msd,
     class_histogram: Array.from(hist),
     real_class_histogram: Array.from(input.real.histogram),
-    effective_generators: prior.filter((p) => p > EFFECTIVE_GENERATOR_THRESHOLD).length,
+    ...effectiveGenerators(prior),
     prior,
     per_generator: perGen.map((g) => {
       const h = Array.from(g.histogram);

@@ -1,4 +1,5 @@
 import { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
+import { emaPlugins } from '../lines/models.js';
 import { GeneratorEnsemble } from '../../core/ensemble.js';
 import { ConvCritic, ConvGenerator, type ImageShape } from '../../core/nn/convGan.js';
 import { LearnedPrior } from '../../core/prior.js';
@@ -34,6 +35,8 @@ export interface MnistModelOptions {
   shape?: ImageShape;
   /** Override the generator width C (default 32 for ensembles, 128 for `wgan-gp`). */
   generatorWidth?: number;
+  /** Generator weight averaging: the EMA decay in (0, 1) (`EmaPlugin`). Default off. */
+  ema?: number;
 }
 
 /**
@@ -55,9 +58,11 @@ export function buildMnistModel(model: MnistModelName, options: MnistModelOption
   const critic = new ConvCritic(shape, init);
   const qHead = single ? null : new QHead(critic.featureSize, n, init);
   const prior = new LearnedPrior(n, { mode: model === 'dmwgan-pl' ? 'learned' : 'uniform', seed: `prior:${seed}` });
+  const ensemble = new GeneratorEnsemble(generators);
   return new DmganCore({
     latentDim,
-    ensemble: new GeneratorEnsemble(generators),
+    ensemble,
+    ...emaPlugins(options.ema, ensemble),
     critic,
     sampleShape: [shape.height, shape.width, shape.channels],
     qHead,

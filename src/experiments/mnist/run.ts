@@ -36,6 +36,11 @@ export interface ImageRunConfig {
   readonly generatorWidth?: number;
   /** Call `hooks.onCheckpoint` every this many iterations (0: never). Default 0. */
   readonly checkpointEvery?: number;
+  /**
+   * Generator weight averaging: the EMA decay in (0, 1). Evaluations, sample grids and exports
+   * then use the averaged generators. Default off.
+   */
+  readonly ema?: number;
 }
 
 /**
@@ -101,7 +106,7 @@ export interface ImageRunResult<M> {
   readonly shape: ImageShape;
 }
 
-type ResolvedImageConfig = Required<Omit<ImageRunConfig, 'generatorWidth'>> & { generatorWidth?: number };
+type ResolvedImageConfig = Required<Omit<ImageRunConfig, 'generatorWidth' | 'ema'>> & { generatorWidth?: number; ema?: number };
 
 function resolve(config: ImageRunConfig): ResolvedImageConfig {
   const full = { generators: 20, seed: 0, evalEvery: 1000, evalSamples: 1000, gridSamples: 36, batchSize: 64, logEvery: 20, checkpointEvery: 0, ...config };
@@ -198,7 +203,7 @@ export function imageExperiment<M>(config: ImageRunConfig, data: ImageDataset, e
     build: () => {
       tf.engine().startScope();
       try {
-        return buildMnistModel(c.model, { generators: c.generators, seed: c.seed, shape: data.shape, ...(c.generatorWidth ? { generatorWidth: c.generatorWidth } : {}) });
+        return buildMnistModel(c.model, { generators: c.generators, seed: c.seed, shape: data.shape, ...(c.generatorWidth ? { generatorWidth: c.generatorWidth } : {}), ...(c.ema === undefined ? {} : { ema: c.ema }) });
       } finally {
         tf.engine().endScope();
       }

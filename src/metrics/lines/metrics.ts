@@ -1,4 +1,4 @@
-import { EFFECTIVE_GENERATOR_THRESHOLD } from '../../core/prior.js';
+import { effectiveGenerators } from '../../core/effectiveGenerators.js';
 import { energyDistance } from '../energyDistance.js';
 import { jensenShannonDivergence } from '../jsd.js';
 import { lineDataset, distanceToLinePiece } from './data.js';
@@ -6,9 +6,6 @@ import type { LineDatasetName } from './data.js';
 
 /** A sample farther than this from every true piece is off-manifold (DESIGN.md). */
 export const OFF_MANIFOLD_THRESHOLD = 0.05;
-
-/** {@link EFFECTIVE_GENERATOR_THRESHOLD} under this module's older name. */
-export const EFFECTIVE_PRIOR_THRESHOLD = EFFECTIVE_GENERATOR_THRESHOLD;
 
 /** What {@link evaluateLines} measures. */
 export interface LinesEvalInput {
@@ -23,10 +20,12 @@ export interface LinesEvalInput {
   readonly real: ArrayLike<number>;
 }
 
-/** Thresholds; defaults are the exported constants. */
+/**
+ * Thresholds; defaults are the exported constants. (Effective generators have no option: they
+ * are the project's one definition, r > 1/(2n), from src/core/effectiveGenerators.ts.)
+ */
 export interface LinesEvalOptions {
   readonly offManifoldThreshold?: number;
-  readonly effectivePriorThreshold?: number;
 }
 
 /** Per-generator breakdown. */
@@ -54,21 +53,23 @@ export interface LinesMetrics {
   readonly segment_jsd: number | null;
   /** On-manifold share per piece (sums to 1, or all 0 when no sample is on-manifold). */
   readonly segment_shares: number[];
-  /** Number of prior entries above the effective-prior threshold. */
+  /** Number of prior entries r_i > 1/(2n) (`countEffectiveGenerators`). */
   readonly effective_generators: number;
+  /** exp(H(r)), H in nats: n for a uniform prior, 1 for a one-hot one (`priorPerplexity`). */
+  readonly prior_perplexity: number;
   readonly prior: number[];
   readonly per_generator: LinesGeneratorMetrics[];
 }
 
 /**
  * Evaluates generated line-experiment samples: energy distance to the real points,
- * off-manifold rate, segment JSD, effective generators and a per-generator breakdown.
+ * off-manifold rate, segment JSD, effective generators (r > 1/(2n)) and the prior's perplexity,
+ * and a per-generator breakdown.
  * Each point is assigned to its nearest piece; it is on-manifold when that distance is
  * at most the threshold (pieces are ≥ 0.5 apart, so the nearest piece is unambiguous).
  */
 export function evaluateLines(input: LinesEvalInput, options: LinesEvalOptions = {}): LinesMetrics {
   const offThreshold = options.offManifoldThreshold ?? OFF_MANIFOLD_THRESHOLD;
-  const priorThreshold = options.effectivePriorThreshold ?? EFFECTIVE_GENERATOR_THRESHOLD;
   const { generated, generatorIds, prior } = input;
   const { pieces } = lineDataset(input.dataset);
   if (generated.length % 2 !== 0) throw new RangeError('generated must be n × 2 row-major');
@@ -144,7 +145,7 @@ export function evaluateLines(input: LinesEvalInput, options: LinesEvalOptions =
     off_manifold_rate: offTotal / n,
     segment_jsd,
     segment_shares,
-    effective_generators: prior.filter((p) => p > priorThreshold).length,
+    ...effectiveGenerators(prior),
     prior: [...prior],
     per_generator,
   };

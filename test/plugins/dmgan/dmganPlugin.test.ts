@@ -59,6 +59,7 @@ describe('DmganPlugin (the TrainerPlugin for other trainers)', () => {
     expect(q1).not.toEqual(q0);
     expect(tf.memory().numTensors).toBe(before);
     expect(p.evaluate({ iteration: 6 }).effective_generators).toBe(3);
+    expect(p.evaluate({ iteration: 6 }).prior_perplexity).toBeCloseTo(3, 3);
     tf.dispose([real, fake]);
     p.dispose();
   });

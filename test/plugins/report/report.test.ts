@@ -87,9 +87,18 @@ describe('report pictures (SVG)', () => {
 
   it('draws one prior line per generator and one panel per metric', () => {
     expect(pictures.prior.match(/<title>g\d+<\/title>/g)?.length).toBe(10);
-    for (const key of ['off_manifold_rate', 'energy_distance', 'effective_generators', 'segment_jsd']) {
+    for (const key of ['off_manifold_rate', 'energy_distance', 'effective_generators', 'prior_perplexity', 'segment_jsd']) {
       expect(pictures.metrics).toContain(key);
     }
+  });
+
+  it('recomputes effective generators (r > 1/(2n)) and the perplexity from each entry\'s prior, whatever count the entry stored', () => {
+    // The last entry's prior is [0, 0.25, 0.25, 0, 0, 0.25, 0, 0, 0, 0.25]: 4 effective, perplexity 4;
+    // its stored effective_generators (4 = 10 - 3·2) is not what is drawn: a stored 7 changes nothing.
+    const stale = history.map((h) => ({ ...h, effective_generators: 7 }));
+    expect(renderMetricHistorySvg(stale)).toBe(pictures.metrics);
+    expect(pictures.metrics).toContain('effective_generators (last 4)');
+    expect(pictures.metrics).toContain('prior_perplexity (last 4)');
   });
 
   it('escapes titles', () => {
@@ -110,9 +119,12 @@ describe('renderIndexHtml', () => {
   it('shows the final metrics, the per-generator table and the history table', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('<title>run &lt;1&gt;</title>');
-    for (const key of ['energy_distance', 'off_manifold_rate', 'segment_jsd', 'effective_generators']) {
+    for (const key of ['energy_distance', 'off_manifold_rate', 'segment_jsd', 'effective_generators', 'prior_perplexity']) {
       expect(html).toContain(`<th>${key}</th><td>${formatValue(metrics[key as keyof LinesMetrics])}</td>`);
     }
+    // What the prior figures mean, under the table.
+    expect(html).toContain('effective_generators: prior entries above half the uniform share, r &gt; 1/(2n)');
+    expect(html).toContain('prior_perplexity: exp(H(r))');
     expect(html).toContain('<table class="per-generator">');
     expect(html.match(/<table class="per-generator">[\s\S]*?<\/table>/)?.[0].match(/<tr>/g)?.length).toBe(11);
     expect(html).toContain('<td>3000</td>');
@@ -149,5 +161,6 @@ describe('writeLinesReport', () => {
     expect(html.match(/<svg /g)?.length).toBe(4);
     const json = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8')) as { metrics: LinesMetrics };
     expect(json.metrics.effective_generators).toBe(4);
+    expect(json.metrics.prior_perplexity).toBeCloseTo(4, 12);
   });
 });

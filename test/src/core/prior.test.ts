@@ -113,6 +113,14 @@ describe('LearnedPrior (DMWGAN-PL prior r(c; ζ) = softmax(ζ))', () => {
     const prior = new LearnedPrior(4, { entropyWeight: 0 , optimizer: { learningRate: 0.1 } });
     for (let i = 0; i < 300; i++) prior.update([[0.5, 0.5, 0, 0]]);
     expect(prior.activeGenerators(0.05)).toEqual([0, 1]);
+    // The default threshold is relative to n: r > 1/(2n).
+    expect(prior.activeGenerators()).toEqual([0, 1]);
+  });
+
+  it('by default counts a near-uniform prior as all active, for any n', () => {
+    const prior = new LearnedPrior(20);
+    expect(prior.activeGenerators()).toHaveLength(20); // r = 1/20 = 0.05 exactly: not > 0.05, but > 1/40
+    expect(prior.activeGenerators(0.05)).toEqual([]);
   });
 
   it('round-trips through JSON and continues identically (optimiser state, t, sampler)', () => {

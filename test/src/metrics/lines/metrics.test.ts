@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../../../src/core/random.js';
 import { sampleLineData } from '../../../../src/metrics/lines/data.js';
 import {
-  EFFECTIVE_PRIOR_THRESHOLD,
   OFF_MANIFOLD_THRESHOLD,
   evaluateLines,
 } from '../../../../src/metrics/lines/metrics.js';
@@ -31,9 +30,8 @@ function at(k: number, d: number): [number, number] {
 const real = sampleLineData('balanced', 200, new Random(1)).points;
 
 describe('evaluateLines', () => {
-  it('uses the DESIGN.md thresholds: 0.05 off-manifold distance, 0.05 effective prior', () => {
+  it('uses the DESIGN.md off-manifold distance 0.05', () => {
     expect(OFF_MANIFOLD_THRESHOLD).toBe(0.05);
-    expect(EFFECTIVE_PRIOR_THRESHOLD).toBe(0.05);
   });
 
   it('counts as off-manifold exactly the samples farther than 0.05 from every piece', () => {
@@ -112,16 +110,17 @@ describe('evaluateLines', () => {
     add(1, [0, 0]);
     add(1, [2, 2]);
     add(3, at(3, 0));
-    const prior = [0.5, 0.3, 0.05, 0.15];
+    const prior = [0.55, 0.3, 0.125, 0.025];
     const m = evaluateLines({ generated: Float32Array.from(pts.flat()), generatorIds: Int32Array.from(ids), dataset: 'balanced', prior, real });
     expect(m.per_generator).toEqual([
-      { generator: 0, prior: 0.5, samples: 5, off_manifold_rate: 0.2, dominant_segment: 2 },
+      { generator: 0, prior: 0.55, samples: 5, off_manifold_rate: 0.2, dominant_segment: 2 },
       { generator: 1, prior: 0.3, samples: 2, off_manifold_rate: 1, dominant_segment: null },
-      { generator: 2, prior: 0.05, samples: 0, off_manifold_rate: null, dominant_segment: null },
-      { generator: 3, prior: 0.15, samples: 1, off_manifold_rate: 0, dominant_segment: 3 },
+      { generator: 2, prior: 0.125, samples: 0, off_manifold_rate: null, dominant_segment: null },
+      { generator: 3, prior: 0.025, samples: 1, off_manifold_rate: 0, dominant_segment: 3 },
     ]);
-    // 0.05 itself is not above the threshold.
-    expect(m.effective_generators).toBe(3);
+    // Effective: r > 1/(2n) = 0.125 here; 0.125 itself is not above it.
+    expect(m.effective_generators).toBe(2);
+    expect(m.prior_perplexity).toBeCloseTo(Math.exp(-prior.reduce((h, p) => h + p * Math.log(p), 0)), 12);
     expect(m.prior).toEqual(prior);
     expect(m.off_manifold_rate).toBeCloseTo(3 / 8, 12);
   });
@@ -138,15 +137,18 @@ describe('evaluateLines', () => {
     expect(m.off_manifold_rate).toBe(0);
     expect(m.segment_jsd).toBeLessThan(0.001);
     expect(m.per_generator.map((g) => g.dominant_segment)).toEqual([0, 1, 2, 3]);
-    expect(m.effective_generators).toBe(4);
+    // With n = 4 the effective threshold is 1/8: the three 0.1 pieces fall below it, while the
+    // perplexity, exp(H) ≈ 2.56, still sees more than one generator in use.
+    expect(m.effective_generators).toBe(1);
+    expect(m.prior_perplexity).toBeCloseTo(Math.exp(-(0.7 * Math.log(0.7) + 0.3 * Math.log(0.1))), 12);
   });
 
   it('rejects generator ids outside the prior and mismatched lengths', () => {
     expect(() =>
       evaluateLines({ generated: [0.5, 0.5], generatorIds: [2], dataset: 'balanced', prior: [0.5, 0.5], real }),
-    ).toThrow(RangeError);
+    ).toThrow(new RangeError('generatorIds[0] = 2 is outside [0, 2)'));
     expect(() =>
       evaluateLines({ generated: [0.5, 0.5, 0.5, 0.5], generatorIds: [0], dataset: 'balanced', prior: [1], real }),
-    ).toThrow(RangeError);
+    ).toThrow(new RangeError('generatorIds has 1 entries for 2 points'));
   });
 });
