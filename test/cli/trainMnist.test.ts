@@ -74,7 +74,9 @@ describe('dmgan train mnist / images (tiny budgets)', () => {
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8')) as { images: number; skipped: unknown[] };
     expect(metrics.images).toBe(4);
     expect(metrics.skipped).toHaveLength(1);
-    await expect(trainImagesCommand({ ...TINY, data: empty, size: '8', channels: '1', onError: 'skip', model: 'dmwgan' }, 'test')).rejects.toThrow(UsageError);
+    const none = trainImagesCommand({ ...TINY, data: empty, size: '8', channels: '1', onError: 'skip', model: 'dmwgan' }, 'test');
+    await expect(none).rejects.toThrow(UsageError);
+    await expect(none).rejects.toThrow(`--data ${empty}: loadImageFolder: no PNG/JPEG images in ${empty} (0 entries, extensions .png .jpg .jpeg)`);
     await expect(trainImagesCommand({ ...TINY, data, size: '8', channels: '1', onError: 'stop', model: 'dmwgan' }, 'test')).rejects.toThrow(/broken\.png/);
     await expect(trainMnistCommand({ ...TINY, model: 'nope', testSamples: '40', classifierWait: '0' }, 'test')).rejects.toThrow(/--model must be one of/);
   });

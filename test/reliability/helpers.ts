@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { restoreCheckpoint } from '../../plugins/checkpoint/index.js';
@@ -28,18 +28,33 @@ export function dmgan(args: readonly string[], timeout = 90_000): CliResult {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** When {@link dmganWithSignal} sends its signal. */
+export interface SignalWhen {
+  /**
+   * A state the child has reached, polled every 10 ms once it has printed that training starts
+   * (e.g. a checkpoint file exists); the signal goes as soon as it holds. Default: at once.
+   */
+  readonly ready?: () => boolean;
+  /**
+   * Extra milliseconds between `ready` and the signal, only to scatter *where* a kill lands
+   * (the kill test); no assertion may depend on it. Default 0.
+   */
+  readonly jitterMs?: number;
+  /** SIGKILL guard for a child that never exits (ms). Default 300 000. */
+  readonly timeout?: number;
+}
+
 /**
- * Starts the CLI and sends `signal` `delayMs` after it prints that training starts (or never,
- * with signal null) and, when `ready` is given, once `ready()` (polled every 10 ms) holds;
- * resolves when it exits.
+ * Starts the CLI and sends `signal` once it has printed that training starts and `when.ready()`
+ * holds (or never, with signal null); resolves when it exits. The moment is a state the child
+ * reports, never a delay, so the outcome is the same on a machine of any speed.
  */
 export function dmganWithSignal(
   args: readonly string[],
   signal: NodeJS.Signals | null,
-  delayMs: number,
-  timeout = 90_000,
-  ready?: () => boolean,
+  when: SignalWhen = {},
 ): Promise<CliResult & { signalled: boolean }> {
+  const { ready, jitterMs = 0, timeout = 300_000 } = when;
   return new Promise((done) => {
     const child = spawn(process.execPath, [CLI, ...args]);
     let stdout = '';
@@ -47,22 +62,24 @@ export function dmganWithSignal(
     let signalled = false;
     let armed = false;
     const guard = setTimeout(() => child.kill('SIGKILL'), timeout);
+    const running = (): boolean => child.exitCode === null && child.signalCode === null;
+    const fire = (): void => {
+      if (running() && signal) {
+        signalled = true;
+        child.kill(signal);
+      }
+    };
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => {
       stderr += c;
       if (!armed && signal && stderr.includes('training')) {
         armed = true;
-        const fire = (): void => {
-          if (child.exitCode === null && child.signalCode === null) {
-            signalled = true;
-            child.kill(signal);
-          }
-        };
         const poll = setInterval(() => {
-          if (child.exitCode !== null || child.signalCode !== null) clearInterval(poll);
+          if (!running()) clearInterval(poll);
           else if (!ready || ready()) {
             clearInterval(poll);
-            setTimeout(fire, delayMs);
+            if (jitterMs > 0) setTimeout(fire, jitterMs);
+            else fire();
           }
         }, 10);
       }
@@ -73,6 +90,9 @@ export function dmganWithSignal(
     });
   });
 }
+
+/** `ready` for {@link dmganWithSignal}: a checkpoint has been written under `out` (its `latest` pointer exists). */
+export const checkpointWritten = (out: string) => (): boolean => existsSync(join(out, 'checkpoints', 'latest'));
 
 /** Every file under `dir` (relative path → size and mtime), to prove nothing was written or left. */
 export function snapshot(dir: string): Record<string, string> {

@@ -49,22 +49,23 @@ describe('SIGKILL at random moments', () => {
     const figures = { kills: 0, resumes: 0, loadedAfterKill: 0, noCheckpointYet: 0, skippedPartial: 0, identical: 0, completedRuns: 0, maxIteration: 0 };
     let chain = 0;
     let dir = join(tmp, `chain-${chain}`);
-    const started = Date.now();
     while (figures.kills < KILLS) {
-      if (Date.now() - started > 300_000) throw new Error(`kill test over its time bound after ${figures.kills} kills`);
       // Resume when a complete checkpoint exists; a kill during the very first checkpoint write
       // leaves only a partial step dir, and such a run is started afresh (as a user would).
       const resume = await loadNewestCheckpoint(dir).then(() => true, () => false);
       if (resume) figures.resumes += 1;
-      // A quarter of the kills land at a random time after start-up (often before this process's first checkpoint);
-      // the others at a random time after it wrote one, so the run always progresses however slow the machine is.
+      // Each kill is anchored on a state the child reports: a quarter once it prints that training
+      // starts (often before this process's first checkpoint), the others once it has written a
+      // new checkpoint, so the run always progresses however slow the machine is. The random
+      // jitter after that state only scatters where the kill lands (mid-step, mid-write); every
+      // assertion below holds wherever it lands, and which draws wait for a checkpoint is fixed by the seed.
       const draws = rng.uniformArray(2);
       const u = draws[0] as number;
       const v = draws[1] as number;
       const latest = join(dir, 'checkpoints', 'latest');
       const startedAt = existsSync(latest) ? readFileSync(latest, 'utf8') : '';
       const ready = u < 0.25 ? undefined : () => existsSync(latest) && readFileSync(latest, 'utf8') !== startedAt;
-      const r = await dmganWithSignal(args(dir, resume), 'SIGKILL', Math.floor(v * 700), 90_000, ready);
+      const r = await dmganWithSignal(args(dir, resume), 'SIGKILL', { ...(ready ? { ready } : {}), jitterMs: Math.floor(v * 700) });
       if (!r.signalled) {
         // Finished before the kill: the chain is complete; check it ended where the reference did and start another.
         // A kill that landed after the final checkpoint but before exit leaves a finished chain:
@@ -110,13 +111,13 @@ describe('SIGKILL at random moments', () => {
       }
     }
     // Finish the last chain without kills: it must end exactly where the reference ended.
-    const end = await dmganWithSignal(args(dir, await loadNewestCheckpoint(dir).then(() => true, () => false)), null, 0);
+    const end = await dmganWithSignal(args(dir, await loadNewestCheckpoint(dir).then(() => true, () => false)), null);
     expect(end.status).toBe(0);
     const last = await loadNewestCheckpoint(dir);
     expect(last.checkpoint.manifest.counters.iteration).toBe(ITERATIONS);
     expect(last.checkpoint.manifest.files).toEqual(refFiles.get(ITERATIONS));
     figures.completedRuns += 1;
-    console.log(`kill test figures: ${JSON.stringify({ ...figures, seconds: Math.round((Date.now() - started) / 1000) })}`);
+    console.log(`kill test figures: ${JSON.stringify(figures)}`);
     expect(figures.identical).toBe(figures.loadedAfterKill);
     expect(figures.loadedAfterKill).toBeGreaterThanOrEqual(KILLS / 2);
     expect(figures.kills).toBeGreaterThanOrEqual(KILLS);

@@ -52,13 +52,14 @@ describe('writeFileAtomic', () => {
     const path = join(dir, 'taken');
     await mkdir(path);
     await writeFile(join(path, 'inside.txt'), 'x');
-    await expect(writeFileAtomic(path, 'data')).rejects.toThrow();
+    // The rename's own error (a directory cannot be replaced by a file).
+    await expect(writeFileAtomic(path, 'data')).rejects.toMatchObject({ code: 'EISDIR', message: expect.stringMatching(/^EISDIR: illegal operation on a directory, rename '.+' -> '.+\/taken'$/) });
     expect(await readdir(dir)).toEqual(['taken']);
     expect(await readFile(join(path, 'inside.txt'), 'utf8')).toBe('x');
   });
 
   it('fails without creating anything when the directory is missing', async () => {
-    await expect(writeFileAtomic(join(dir, 'missing', 'out.txt'), 'data')).rejects.toThrow();
+    await expect(writeFileAtomic(join(dir, 'missing', 'out.txt'), 'data')).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringMatching(/^ENOENT: no such file or directory, open '.+\/missing\/\.out\.txt\.[^/]+\.tmp'$/) });
     expect(await readdir(dir)).toEqual([]);
   });
 });

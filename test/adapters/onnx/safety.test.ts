@@ -29,13 +29,13 @@ describe('ONNX import of untrusted files', () => {
     expect((await importError(new Uint8Array())).message).toMatch(/empty/);
     expect((await importError(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).message).toMatch(/ModelProto/);
     const pb = readFileSync(`${FIXTURES}onnx-conformance/test_add/test_data_set_0/input_0.pb`);
-    expect((await importError(pb)).message).toMatch(/not an ONNX ModelProto|cannot parse/);
+    expect((await importError(pb)).message).toMatch(/^cannot parse ONNX ModelProto \(truncated or corrupted protobuf\): /);
   });
 
   it('refuses truncated files', async () => {
     const bytes = mlpBytes();
     for (const cut of [10, 100, 1000, bytes.length - 7]) {
-      expect((await importError(bytes.subarray(0, cut))).message).toMatch(/truncated|corrupted|ModelProto|raw_data|never produced|not a graph input/);
+      expect((await importError(bytes.subarray(0, cut))).message).toMatch(/^cannot parse ONNX ModelProto \(truncated or corrupted protobuf\): index out of range/);
     }
   });
 
@@ -70,7 +70,9 @@ describe('ONNX import of untrusted files', () => {
     const x = tf.zeros([2, 3, 4]);
     const shape = tf.tensor([100000, 100000, 1000, 1], [4], 'int32');
     expect(() => model.run({ [model.inputNames[0] as string]: x, [model.inputNames[1] as string]: shape })).toThrow(OnnxImportError);
-    expect(() => model.run({ [model.inputNames[0] as string]: x, [model.inputNames[1] as string]: shape })).toThrow(/node "Reshape#0"|Reshape/);
+    expect(() => model.run({ [model.inputNames[0] as string]: x, [model.inputNames[1] as string]: shape })).toThrow(
+      'node "Reshape#0": Reshape output: shape [100000, 100000, 1000, 1] exceeds the 134217728-element limit',
+    );
     tf.dispose([x, shape]);
     model.dispose();
   });

@@ -105,6 +105,9 @@ describe('tfjs-layers adapters', () => {
     const frozen = critic();
     frozen.trainable = false;
     expect(() => withDMGAN({ latentDim: 4, generator: () => gen(), discriminator: frozen }, { generators: 2 })).toThrow(DmganConfigError);
+    expect(() => withDMGAN({ latentDim: 4, generator: () => gen(), discriminator: frozen }, { generators: 2 })).toThrow(
+      new RegExp(`^discriminator \\(${frozen.name}\\) has no trainable weights \\(is model\\.trainable false\\?\\)$`),
+    );
   });
 
   it('rejects an inference-only GraphModel in a training role', () => {

@@ -58,7 +58,7 @@ describe('checkpoints', () => {
     restoreCheckpoint(dmgan.core, loaded);
     expect(dmgan.core.prior.toJSON()).toEqual(manifest.prior);
     const other = withDMGAN(linesGan(0, 3, 4).gan, { generators: 3 });
-    expect(() => restoreCheckpoint(other.core, loaded)).toThrow(/variables|shape/);
+    expect(() => restoreCheckpoint(other.core, loaded)).toThrow(/^checkpoint variable 0 \(ensemble\/layer_0\/kernel_\d+\) has shape \[2, 4, 32\], the model's \(ensemble\/layer_0\/kernel_\d+\) has \[3, 4, 32\]$/);
     const weights = join(dir, manifest.files.weights.name);
     const bytes = readFileSync(weights);
     bytes[0] = (bytes[0] as number) ^ 0xff;

@@ -110,19 +110,21 @@ describe('LearnedPrior.update takes what users have and refuses the rest unharme
   });
 
   it('property: any invalid rows are refused and leave toJSON() identical', () => {
-    const corrupt = fc.constantFrom<(row: number[]) => void>(
-      (row) => void (row[0] = Number.NaN),
-      (row) => void (row[row.length - 1] = Number.POSITIVE_INFINITY),
-      (row) => void (row[0] = -((row[0] as number) + 0.01)),
-      (row) => void (row[0] = (row[0] as number) + 0.01),
-      (row) => void row.pop(),
+    // Each corruption with the message that names it, for the row it hit.
+    const corrupt = fc.constantFrom<[(row: number[]) => void, (i: number) => RegExp]>(
+      [(row) => void (row[0] = Number.NaN), (i) => new RegExp(`: posterior row ${i}, column 0 is NaN$`)],
+      [(row) => void (row[row.length - 1] = Number.POSITIVE_INFINITY), (i) => new RegExp(`: posterior row ${i}, column 3 is Infinity$`)],
+      [(row) => void (row[0] = -((row[0] as number) + 0.01)), (i) => new RegExp(`: posterior row ${i}, column 0 is negative \\(-[\\d.e-]+\\)$`)],
+      [(row) => void (row[0] = (row[0] as number) + 0.01), (i) => new RegExp(`: posterior row ${i} sums to [\\d.]+, not 1 \\(tolerance 0\\.0001\\)$`)],
+      [(row) => void row.pop(), (i) => new RegExp(`: posterior row ${i} has 3 entries, the prior has n = 4$`)],
     );
     fc.assert(
-      fc.property(posteriorRows(4), fc.nat(), corrupt, (rows, at, spoil) => {
+      fc.property(posteriorRows(4), fc.nat(), corrupt, (rows, at, [spoil, message]) => {
         const prior = trained(4);
         const before = JSON.stringify(prior.toJSON());
         spoil(rows[at % rows.length] as number[]);
         expect(() => prior.update(rows)).toThrow(RangeError);
+        expect(() => prior.update(rows)).toThrow(message(at % rows.length));
         expect(JSON.stringify(prior.toJSON())).toBe(before);
       }),
       { numRuns: 300, seed: 12 },

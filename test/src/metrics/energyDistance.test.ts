@@ -52,20 +52,18 @@ describe('energyDistance (V-statistic: 2E‖X−Y‖ − E‖X−X′‖ − E�
   });
 
   it('rejects empty sets and lengths that are not a multiple of dim', () => {
-    expect(() => energyDistance([], [1, 2])).toThrow(RangeError);
-    expect(() => energyDistance([1, 2, 3], [1, 2])).toThrow(RangeError);
-    expect(() => energyDistance([1, 2], [1, 2], 0)).toThrow(RangeError);
+    expect(() => energyDistance([], [1, 2])).toThrow(new RangeError('x is empty'));
+    expect(() => energyDistance([1, 2, 3], [1, 2])).toThrow(new RangeError('x has 3 values, not a multiple of dim 2'));
+    expect(() => energyDistance([1, 2], [1, 2], 0)).toThrow(new RangeError('dim must be a positive integer, got 0'));
   });
 
-  it('handles the reference evaluation size, 10k × 10k 2-D points (≈0.5 s here; guard at 6 s)', () => {
+  // Its speed (≈0.5 s here) is the benchmark's concern, not a test's: no wall-clock assertion.
+  it('handles the reference evaluation size, 10k × 10k 2-D points: two samples of one distribution are close', () => {
     const r = new Random(11);
     const x = r.normalArray(2 * 10000);
     const y = r.normalArray(2 * 10000);
-    const t0 = performance.now();
     const e = energyDistance(x, y);
-    const ms = performance.now() - t0;
     expect(e).toBeGreaterThanOrEqual(0);
     expect(e).toBeLessThan(0.01); // same distribution
-    expect(ms).toBeLessThan(6000);
   });
 });

@@ -114,6 +114,6 @@ describe('line datasets', () => {
     expect(distanceToPiece('circles', 1, 2, 0)).toBeCloseTo(1, 12);
     expect(distanceToPiece('circles', 1, 4, 0)).toBeCloseTo(1, 12);
     expect(nearestPiece('circles', -2.5, 0.1)).toEqual({ piece: 0, distance: expect.closeTo(1 - Math.hypot(0.5, 0.1), 12) });
-    expect(() => distanceToPiece('circles', 2, 0, 0)).toThrow(RangeError);
+    expect(() => distanceToPiece('circles', 2, 0, 0)).toThrow(new RangeError("dataset 'circles' has no piece 2"));
   });
 });
