@@ -1,0 +1,46 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPORT_METADATA } from '../../adapters/onnx/export/exportOnnx.js';
+import { imageLayout as cliImageLayout } from '../../cli/sample.js';
+import { activateBackend } from '../../src/engine/index.js';
+import { imageLayout, METADATA_KEYS, readFacts } from '../../web/src/facts.js';
+import { writeEnsembles } from './ensembles.js';
+
+describe("the page's reading of exported ensembles (web/src/facts.ts)", () => {
+  let dir = '';
+  let files: { lines: Uint8Array; images: Uint8Array };
+  beforeAll(async () => {
+    await activateBackend('cpu');
+    dir = await mkdtemp(join(tmpdir(), 'dmgan-web-onnx-'));
+    files = await writeEnsembles(dir);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('uses the metadata keys the exporter writes', () => {
+    expect(METADATA_KEYS).toEqual(EXPORT_METADATA);
+  });
+
+  it('reads an ids-mode point ensemble and a prior-mode image ensemble', () => {
+    const lines = readFacts(files.lines);
+    expect(lines).toMatchObject({ mode: 'ids', latentDim: 100, latent: 'uniform', generators: 4, sampleShape: [2] });
+    expect(lines.prior).toHaveLength(4);
+    expect(lines.metadata['dmgan.trained_by']).toBe('test/web (12 iterations)');
+    expect(imageLayout(lines.sampleShape)).toBeNull();
+    const images = readFacts(files.images);
+    expect(images).toMatchObject({ mode: 'prior', generators: 3 });
+    expect(images.prior).toHaveLength(3);
+    expect(imageLayout(images.sampleShape)).toMatchObject({ height: 28, width: 28, channels: 1 });
+  });
+
+  it('refuses a file that is not a dmgan export', () => {
+    expect(() => readFacts(new Uint8Array([1, 2, 3, 4]))).toThrow();
+  });
+
+  it('tells images from points as `dmgan sample` does', () => {
+    for (const shape of [[2], [28, 28, 1], [1, 28, 28], [3, 8, 8], [8, 8], [5], [4, 4, 4], [1, 1]]) expect(imageLayout(shape)).toEqual(cliImageLayout(shape));
+  });
+});
