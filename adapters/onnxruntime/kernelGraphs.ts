@@ -87,16 +87,104 @@ export function fusedConv2dModel(
   const w = b.op('Transpose', [names[1] as string], [attr.ints('perm', KERNEL_TO_OIHW)]);
   const convInputs = bias ? [x, w, names[2] as string] : [x, w];
   let h = b.op('Conv', convInputs, [attr.ints('strides', [...strides]), attr.ints('dilations', [...dilations]), attr.ints('pads', [...pads])]);
-  switch (activation) {
-    case 'linear': break;
-    case 'relu': h = b.op('Relu', [h]); break;
-    case 'relu6': h = b.op('Clip', [h, b.floatConst('zero', [], [0]), b.floatConst('six', [], [6])]); break;
-    case 'leakyrelu': h = b.op('LeakyRelu', [h], [attr.float('alpha', alpha)]); break;
-    case 'sigmoid': h = b.op('Sigmoid', [h]); break;
-    case 'elu': h = b.op('Elu', [h]); break;
-  }
+  if (activation !== 'linear') h = applyActivation(b, h, activation, alpha, b.fresh('act'));
   b.op('Transpose', [h], [attr.ints('perm', TO_NHWC)], 'y');
   return modelWithInputs(b, bias ? [a, filter, [filter[3]]] : [a, filter], y);
+}
+
+/**
+ * Convolutions as one matrix product over the whole batch (im2col): the kh·kw shifted windows of
+ * the padded NHWC input, concatenated along channels, are the rows' patches. onnxruntime's Conv
+ * multiplies image by image, which is slow when an image has few output pixels (measured:
+ * 32×4×4×128 → 256, k5: Conv 24 ms, im2col 7 ms; 32×7×7×64 → 128 stride 2: 6.5 against 1.6).
+ * `IM2COL_MAX_ELEMENTS` bounds the patch matrix; larger calls use Conv.
+ */
+export const IM2COL_MAX_ELEMENTS = 32 * 2 ** 20;
+
+/** Geometry of a convolution's windows: kernel size, strides, dilations, pads and output size. */
+export interface Windows {
+  readonly kernel: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly dilations: readonly [number, number];
+  readonly pads: Pads;
+  readonly out: readonly [number, number];
+}
+
+/** Elements of the patch matrix of `x` [N, H, W, C] under `win`. */
+export function patchElements(x: Shape4, win: Windows): number {
+  return x[0] * win.out[0] * win.out[1] * win.kernel[0] * win.kernel[1] * x[3];
+}
+
+/** [N, oh, ow, kh·kw·C]: the patches of `x` (NHWC), ordered (i, j, c) like a [kh, kw, C, O] kernel's rows. */
+function patches(b: GraphBuilder, x: string, win: Windows): string {
+  const [top, left, bottom, right] = win.pads;
+  const padded = top + left + bottom + right > 0 ? b.op('Pad', [x, b.int64Const('pads', [8], [0, top, left, 0, 0, bottom, right, 0])]) : x;
+  const [kh, kw] = win.kernel;
+  const [sh, sw] = win.strides;
+  const [dh, dw] = win.dilations;
+  const [oh, ow] = win.out;
+  const axes = b.int64Const('axes', [2], [1, 2]);
+  const steps = b.int64Const('steps', [2], [sh, sw]);
+  const windows: string[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const starts = b.int64Const('starts', [2], [i * dh, j * dw]);
+      const ends = b.int64Const('ends', [2], [i * dh + (oh - 1) * sh + 1, j * dw + (ow - 1) * sw + 1]);
+      windows.push(b.op('Slice', [padded, starts, ends, axes, steps]));
+    }
+  }
+  return windows.length === 1 ? (windows[0] as string) : b.op('Concat', windows, [attr.int('axis', 3)]);
+}
+
+/** y = activation(conv2d(x, w) + bias) as patches × kernel; inputs as {@link fusedConv2dModel}'s. */
+export function conv2dIm2colModel(a: Shape4, filter: Shape4, bias: boolean, y: Shape4, win: Windows, activation: FusedConvActivation, alpha: number): Uint8Array {
+  const b = new GraphBuilder(OPSET);
+  const names = bias ? [b.claim('i0'), b.claim('i1'), b.claim('i2')] : [b.claim('a'), b.claim('b')];
+  b.claim('y');
+  const cols = patches(b, names[0] as string, win);
+  const w = b.op('Reshape', [names[1] as string, b.int64Const('shape', [2], [filter[0] * filter[1] * filter[2], filter[3]])]);
+  const last = activation === 'linear' && !bias;
+  let h = b.op('MatMul', [cols, w], [], last ? 'y' : undefined);
+  if (bias) h = b.op('Add', [h, names[2] as string], [], activation === 'linear' ? 'y' : undefined);
+  if (activation !== 'linear') applyActivation(b, h, activation, alpha, 'y');
+  return modelWithInputs(b, bias ? [a, filter, [filter[3]]] : [a, filter], y);
+}
+
+function applyActivation(b: GraphBuilder, h: string, activation: Exclude<FusedConvActivation, 'linear'>, alpha: number, output: string): string {
+  switch (activation) {
+    case 'relu': return b.op('Relu', [h], [], output);
+    case 'relu6': return b.op('Clip', [h, b.floatConst('zero', [], [0]), b.floatConst('six', [], [6])], [], output);
+    case 'leakyrelu': return b.op('LeakyRelu', [h], [attr.float('alpha', alpha)], output);
+    case 'sigmoid': return b.op('Sigmoid', [h], [], output);
+    case 'elu': return b.op('Elu', [h], [], output);
+  }
+}
+
+/** The kernel gradient of conv2d as patchesᵀ × dy: a = x [N, H, W, C], b = dy [N, oh, ow, O] → y [kh, kw, C, O]. */
+export function conv2dFilterGradientIm2colModel(a: Shape4, dyShape: Shape4, y: Shape4, win: Windows): Uint8Array {
+  const b = builder();
+  const rows = a[0] * win.out[0] * win.out[1];
+  const k = y[0] * y[1] * y[2];
+  const cols = b.op('Reshape', [patches(b, 'a', win), b.int64Const('rows', [2], [rows, k])]);
+  const dy = b.op('Reshape', ['b', b.int64Const('dy', [2], [rows, y[3]])]);
+  const product = b.op('MatMul', [b.op('Transpose', [cols], [attr.ints('perm', [1, 0])]), dy]);
+  b.op('Reshape', [product, b.int64Const('shape', [4], [...y])], [], 'y');
+  return model(b, a, dyShape, y);
+}
+
+/**
+ * The input gradient of a stride-1 conv2d: the correlation of dy (padded kh − 1 − top before,
+ * `win.pads` after) with the kernel flipped in space and its channels swapped, as patches ×
+ * kernel. a = dy [N, oh, ow, O], b = w [kh, kw, C, O] → y [N, H, W, C].
+ */
+export function conv2dInputGradientIm2colModel(a: Shape4, filter: Shape4, y: Shape4, win: Windows): Uint8Array {
+  const b = builder();
+  const cols = patches(b, 'a', win);
+  const flipped = b.op('Slice', ['b', b.int64Const('starts', [2], [-1, -1]), b.int64Const('ends', [2], [-(2 ** 31), -(2 ** 31)]), b.int64Const('axes', [2], [0, 1]), b.int64Const('steps', [2], [-1, -1])]);
+  const swapped = b.op('Transpose', [flipped], [attr.ints('perm', [0, 1, 3, 2])]); // [kh, kw, O, C]
+  const w = b.op('Reshape', [swapped, b.int64Const('shape', [2], [filter[0] * filter[1] * filter[3], filter[2]])]);
+  b.op('MatMul', [cols, w], [], 'y');
+  return model(b, a, filter, y);
 }
 
 /**

@@ -4,7 +4,23 @@ import type { Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, 
 import { registerEngineFixes } from '../../src/engine/fixes.js';
 import { GROUPED_MLP, type GroupedMlpAttrs } from '../../src/engine/kernels/groupedMlp.js';
 import { loadOrtRuntime, type OrtRuntime, type OrtSyncSession, type OrtTensor } from './binding.js';
-import { batchMatMulModel, groupedMlpModel, conv2dFilterGradientModel, conv2dInputGradientModel, conv2dModel, fusedConv2dModel, FUSED_CONV_ACTIVATIONS, type FusedConvActivation, type Pads } from './kernelGraphs.js';
+import {
+  batchMatMulModel,
+  conv2dFilterGradientIm2colModel,
+  conv2dFilterGradientModel,
+  conv2dIm2colModel,
+  conv2dInputGradientIm2colModel,
+  conv2dInputGradientModel,
+  conv2dModel,
+  FUSED_CONV_ACTIVATIONS,
+  fusedConv2dModel,
+  groupedMlpModel,
+  IM2COL_MAX_ELEMENTS,
+  patchElements,
+  type FusedConvActivation,
+  type Pads,
+  type Windows,
+} from './kernelGraphs.js';
 
 /**
  * Two things the wasm backend does slowly, onnxruntime's CPU kernels (MLAS) do fast:
@@ -56,6 +72,12 @@ export interface OnnxRuntimeKernelOptions {
   threads?: number;
   /** Calls with fewer multiply-adds stay on the wasm kernels. Default: per kernel, the break-even size (1 M for convolutions, 50 k for batched products). */
   minMultiplyAdds?: number;
+  /**
+   * Convolutions whose patch matrix (batch · output pixels · kernel size) has at most this many
+   * elements run as one matrix product (im2col: faster, that much extra memory), larger ones as
+   * onnxruntime's Conv. Default 32 M (128 MB); 0 always uses Conv.
+   */
+  maxPatchElements?: number;
 }
 
 /** How many calls went where since {@link useOnnxRuntimeKernels}. */
@@ -74,6 +96,7 @@ interface State {
   runtime: OrtRuntime;
   threads: number;
   minMultiplyAdds: number | undefined;
+  maxPatchElements: number;
   /** Per plan key; null where onnxruntime refused the model (the wasm kernel runs it from then on). */
   sessions: Map<string, OrtSyncSession | null>;
   replaced: Map<KernelName, KernelConfig>;
@@ -99,7 +122,7 @@ function shape4(t: TensorInfo | readonly number[], what: string): Shape4 {
 }
 
 /** Padding, strides and output shape of a convolution as ONNX Conv takes them. */
-function convGeometry(xs: Shape4, fs: Shape4, attrs: Conv2DAttrs) {
+function convGeometry(xs: Shape4, fs: Shape4, attrs: Conv2DAttrs, maxPatch: number) {
   const info = tf.backend_util.computeConv2DInfo(xs, fs, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
   const { top, left, bottom, right } = info.padInfo;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, outHeight: oh, outWidth: ow } = info;
@@ -110,18 +133,19 @@ function convGeometry(xs: Shape4, fs: Shape4, attrs: Conv2DAttrs) {
   const y: Shape4 = [xs[0], oh, ow, fs[3]];
   const strides: [number, number] = [sh, sw];
   const dilations: [number, number] = [dh, dw];
-  return { pads, y, strides, dilations, multiplyAdds: xs[0] * oh * ow * fs[3] * fs[0] * fs[1] * fs[2] };
+  const win: Windows = { kernel: [fs[0], fs[1]], strides, dilations, pads, out: [oh, ow] };
+  return { pads, y, strides, dilations, win, im2col: patchElements(xs, win) <= maxPatch, multiplyAdds: xs[0] * oh * ow * fs[3] * fs[0] * fs[1] * fs[2] };
 }
 
-function conv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DAttrs): Plan | null {
+function conv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DAttrs, maxPatch: number): Plan | null {
   const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
   if (attrs.dataFormat === 'NCHW') return null;
   const xs = shape4(x, 'x');
   const fs = shape4(filter, 'filter');
-  const { pads, y, strides, dilations, multiplyAdds } = convGeometry(xs, fs, attrs);
+  const { pads, y, strides, dilations, win, im2col, multiplyAdds } = convGeometry(xs, fs, attrs, maxPatch);
   return {
-    key: `Conv2D ${xs} ${fs} ${strides} ${dilations} ${pads}`,
-    build: () => conv2dModel(xs, fs, y, strides, dilations, pads),
+    key: `Conv2D ${xs} ${fs} ${strides} ${dilations} ${pads} ${im2col}`,
+    build: () => (im2col ? conv2dIm2colModel(xs, fs, false, y, win, 'linear', 0) : conv2dModel(xs, fs, y, strides, dilations, pads)),
     inputs: [x, filter],
     y,
     multiplyAdds,
@@ -129,26 +153,26 @@ function conv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DAttrs): Plan | n
 }
 
 /** tfjs-layers' Conv2D with a bias (and any fusable activation but prelu) runs as FusedConv2D. */
-function fusedConv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: FusedConv2DAttrs): Plan | null {
+function fusedConv2dPlan(inputs: tf.NamedTensorInfoMap, attrs: FusedConv2DAttrs, maxPatch: number): Plan | null {
   const { x, filter, bias, preluActivationWeights } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
   const activation = attrs.activation as FusedConvActivation;
   if (attrs.dataFormat === 'NCHW' || preluActivationWeights != null || !FUSED_CONV_ACTIVATIONS.includes(activation)) return null;
   const xs = shape4(x, 'x');
   const fs = shape4(filter, 'filter');
   if (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== fs[3])) return null; // let tfjs' kernel report it
-  const { pads, y, strides, dilations, multiplyAdds } = convGeometry(xs, fs, attrs);
+  const { pads, y, strides, dilations, win, im2col, multiplyAdds } = convGeometry(xs, fs, attrs, maxPatch);
   const alpha = attrs.leakyreluAlpha ?? 0.2;
   const hasBias = bias != null;
   return {
-    key: `FusedConv2D ${xs} ${fs} ${hasBias} ${strides} ${dilations} ${pads} ${activation} ${alpha}`,
-    build: () => fusedConv2dModel(xs, fs, hasBias, y, strides, dilations, pads, activation, alpha),
+    key: `FusedConv2D ${xs} ${fs} ${hasBias} ${strides} ${dilations} ${pads} ${activation} ${alpha} ${im2col}`,
+    build: () => (im2col ? conv2dIm2colModel(xs, fs, hasBias, y, win, activation, alpha) : fusedConv2dModel(xs, fs, hasBias, y, strides, dilations, pads, activation, alpha)),
     inputs: hasBias ? [x, filter, bias] : [x, filter],
     y,
     multiplyAdds,
   };
 }
 
-function inputGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackpropInputAttrs): Plan | null {
+function inputGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackpropInputAttrs, maxPatch: number): Plan | null {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   if (attrs.dataFormat === 'NCHW') return null;
   const ds = shape4(dy, 'dy');
@@ -164,16 +188,20 @@ function inputGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackpropI
   if (outputPadding[0] >= sh || outputPadding[1] >= sw) return null; // not a shape ConvTranspose accepts
   const pads: Pads = [top, left, Math.max(0, overH), Math.max(0, overW)];
   const y: Shape4 = [xs[0], xs[1], xs[2], xs[3]];
+  // Stride 1: a correlation of dy with the flipped kernel, as one matrix product when it fits.
+  const full: Pads = [fs[0] - 1 - top, fs[1] - 1 - left, xs[1] + fs[0] - 1 - ds[1] - (fs[0] - 1 - top), xs[2] + fs[1] - 1 - ds[2] - (fs[1] - 1 - left)];
+  const win: Windows = { kernel: [fs[0], fs[1]], strides: [1, 1], dilations: [1, 1], pads: full, out: [xs[1], xs[2]] };
+  const im2col = sh === 1 && sw === 1 && full.every((p) => p >= 0) && patchElements([ds[0], ds[1], ds[2], ds[3]], win) <= maxPatch;
   return {
-    key: `Conv2DBackpropInput ${ds} ${fs} ${y} ${sh},${sw} ${pads} ${outputPadding}`,
-    build: () => conv2dInputGradientModel(ds, fs, y, [sh, sw], pads, outputPadding),
+    key: `Conv2DBackpropInput ${ds} ${fs} ${y} ${sh},${sw} ${pads} ${outputPadding} ${im2col}`,
+    build: () => (im2col ? conv2dInputGradientIm2colModel(ds, fs, y, win) : conv2dInputGradientModel(ds, fs, y, [sh, sw], pads, outputPadding)),
     inputs: [dy, filter],
     y,
     multiplyAdds: ds[0] * ds[1] * ds[2] * ds[3] * fs[0] * fs[1] * fs[2],
   };
 }
 
-function filterGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackpropFilterAttrs): Plan | null {
+function filterGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackpropFilterAttrs, maxPatch: number): Plan | null {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   if (attrs.dataFormat === 'NCHW') return null;
   const xs = shape4(x, 'x');
@@ -185,9 +213,11 @@ function filterGradientPlan(inputs: tf.NamedTensorInfoMap, attrs: Conv2DBackprop
   const extraH = Math.max(0, (ds[1] - 1) * sh + fs[0] - (xs[1] + top + bottom));
   const extraW = Math.max(0, (ds[2] - 1) * sw + fs[1] - (xs[2] + left + right));
   const pads: Pads = [top, left, bottom + extraH, right + extraW];
+  const win: Windows = { kernel: [fs[0], fs[1]], strides: [sh, sw], dilations: [1, 1], pads, out: [ds[1], ds[2]] };
+  const im2col = patchElements(xs, win) <= maxPatch;
   return {
-    key: `Conv2DBackpropFilter ${xs} ${ds} ${fs} ${sh},${sw} ${pads}`,
-    build: () => conv2dFilterGradientModel(xs, ds, fs, [sh, sw], pads),
+    key: `Conv2DBackpropFilter ${xs} ${ds} ${fs} ${sh},${sw} ${pads} ${im2col}`,
+    build: () => (im2col ? conv2dFilterGradientIm2colModel(xs, ds, fs, win) : conv2dFilterGradientModel(xs, ds, fs, [sh, sw], pads)),
     inputs: [x, dy],
     y: fs,
     multiplyAdds: ds[0] * ds[1] * ds[2] * ds[3] * fs[0] * fs[1] * fs[2],
@@ -252,11 +282,11 @@ function batchMatMulPlan(inputs: tf.NamedTensorInfoMap, attrs: { transposeA: boo
   };
 }
 
-const planners: Record<KernelName, (inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => Plan | null> = {
-  Conv2D: (i, a) => conv2dPlan(i, a as unknown as Conv2DAttrs),
-  FusedConv2D: (i, a) => fusedConv2dPlan(i, a as unknown as FusedConv2DAttrs),
-  Conv2DBackpropInput: (i, a) => inputGradientPlan(i, a as unknown as Conv2DBackpropInputAttrs),
-  Conv2DBackpropFilter: (i, a) => filterGradientPlan(i, a as unknown as Conv2DBackpropFilterAttrs),
+const planners: Record<KernelName, (inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap, maxPatch: number) => Plan | null> = {
+  Conv2D: (i, a, m) => conv2dPlan(i, a as unknown as Conv2DAttrs, m),
+  FusedConv2D: (i, a, m) => fusedConv2dPlan(i, a as unknown as FusedConv2DAttrs, m),
+  Conv2DBackpropInput: (i, a, m) => inputGradientPlan(i, a as unknown as Conv2DBackpropInputAttrs, m),
+  Conv2DBackpropFilter: (i, a, m) => filterGradientPlan(i, a as unknown as Conv2DBackpropFilterAttrs, m),
   BatchMatMul: (i, a) => batchMatMulPlan(i, a as unknown as { transposeA: boolean; transposeB: boolean }),
   DmganGroupedMlp: (i, a) => groupedMlpPlan(i, a as unknown as GroupedMlpAttrs),
 };
@@ -270,7 +300,7 @@ function kernel(name: KernelName, s: State): KernelFunc {
   };
   return (args) => {
     // Optional inputs (FusedConv2D's bias and prelu weights) are present but undefined when unused.
-    const plan = Object.values(args.inputs).every((t) => t == null || t.dtype === 'float32') ? planners[name](args.inputs, args.attrs ?? {}) : null;
+    const plan = Object.values(args.inputs).every((t) => t == null || t.dtype === 'float32') ? planners[name](args.inputs, args.attrs ?? {}, s.maxPatchElements) : null;
     if (plan === null || plan.multiplyAdds < (s.minMultiplyAdds ?? DEFAULT_MIN_MULTIPLY_ADDS[name])) return onWasm(args);
     let session = s.sessions.get(plan.key);
     if (session !== undefined) {
@@ -329,6 +359,8 @@ function kernel(name: KernelName, s: State): KernelFunc {
 export function useOnnxRuntimeKernels(options: OnnxRuntimeKernelOptions = {}): { active: true } | { active: false; reason: string } {
   const threads = options.threads ?? availableParallelism();
   const minMultiplyAdds = options.minMultiplyAdds;
+  const maxPatchElements = options.maxPatchElements ?? IM2COL_MAX_ELEMENTS;
+  if (!(maxPatchElements >= 0)) throw new Error(`useOnnxRuntimeKernels: maxPatchElements must be ≥ 0 (got ${maxPatchElements})`);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`useOnnxRuntimeKernels: threads must be a positive integer (got ${threads})`);
   if (minMultiplyAdds !== undefined && !(minMultiplyAdds >= 0)) throw new Error(`useOnnxRuntimeKernels: minMultiplyAdds must be ≥ 0 (got ${minMultiplyAdds})`);
   if (state !== undefined) {
@@ -338,6 +370,7 @@ export function useOnnxRuntimeKernels(options: OnnxRuntimeKernelOptions = {}): {
     }
     state.threads = threads;
     state.minMultiplyAdds = minMultiplyAdds;
+    state.maxPatchElements = maxPatchElements;
     return { active: true };
   }
   // Kernels registered before the wasm package loads would be overwritten by its own.
@@ -350,7 +383,7 @@ export function useOnnxRuntimeKernels(options: OnnxRuntimeKernelOptions = {}): {
     const current = tf.getKernel(name, BACKEND);
     if (current !== undefined) replaced.set(name, current);
   }
-  const s: State = { runtime, threads, minMultiplyAdds, sessions: new Map(), replaced, stats: { onnxruntime: 0, wasm: 0 } };
+  const s: State = { runtime, threads, minMultiplyAdds, maxPatchElements, sessions: new Map(), replaced, stats: { onnxruntime: 0, wasm: 0 } };
   for (const name of KERNELS) {
     if (replaced.has(name)) tf.unregisterKernel(name, BACKEND);
     tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: kernel(name, s) });

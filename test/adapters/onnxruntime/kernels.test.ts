@@ -68,11 +68,14 @@ describe('convolutions on onnxruntime (wasm backend)', () => {
     expect(runtime instanceof Error ? runtime.message : 'loaded').toBe('loaded');
   });
 
-  it.each(CASES.map((c) => [label(c), c] as const))('%s: forward, both gradients and the penalty gradient match the cpu backend', async (_name, c) => {
+  // Both formulations: one matrix product over the batch's patches (im2col, the default up to
+  // maxPatchElements), and onnxruntime's Conv / ConvTranspose (larger calls).
+  const FORMS = [['im2col', undefined], ['Conv', 0]] as const;
+  it.each(CASES.flatMap((c) => FORMS.map(([form, maxPatchElements]) => [`${label(c)} as ${form}`, c, maxPatchElements] as const)))('%s: forward, both gradients and the penalty gradient match the cpu backend', async (_name, c, maxPatchElements) => {
     await activateBackend('cpu');
     const cpu = results(c, 7);
     await activateBackend('wasm');
-    expect(useOnnxRuntimeKernels({ minMultiplyAdds: 0 })).toEqual({ active: true });
+    expect(useOnnxRuntimeKernels({ minMultiplyAdds: 0, ...(maxPatchElements === undefined ? {} : { maxPatchElements }) })).toEqual({ active: true });
     const before = onnxRuntimeKernels();
     const backend = tf.engine().backend;
     const dataIds = backend.numDataIds();
@@ -119,6 +122,7 @@ describe('convolutions on onnxruntime (wasm backend)', () => {
   it('rejects bad options by name', () => {
     expect(() => useOnnxRuntimeKernels({ threads: 0 })).toThrow(/threads must be a positive integer/);
     expect(() => useOnnxRuntimeKernels({ minMultiplyAdds: Number.NaN })).toThrow(/minMultiplyAdds/);
+    expect(() => useOnnxRuntimeKernels({ maxPatchElements: -1 })).toThrow('useOnnxRuntimeKernels: maxPatchElements must be ≥ 0 (got -1)');
   });
 });
 
@@ -217,11 +221,11 @@ describe('tfjs-layers convolutions (FusedConv2D: bias and activation in one kern
   }
 
   const conv = CASES[0]!;
-  it.each(ACTIVATIONS.flatMap((a) => [[a, true], [a, false]] as const))('%s, bias %s: one onnxruntime call, matching the cpu backend', async (activation, bias) => {
+  it.each(ACTIVATIONS.flatMap((a) => [[a, true, undefined], [a, false, undefined], [a, true, 0]] as const))('%s, bias %s, maxPatchElements %s: one onnxruntime call, matching the cpu backend', async (activation, bias, maxPatchElements) => {
     await activateBackend('cpu');
     const cpu = fused(activation, bias, conv);
     await activateBackend('wasm');
-    useOnnxRuntimeKernels({ minMultiplyAdds: 0 });
+    useOnnxRuntimeKernels({ minMultiplyAdds: 0, maxPatchElements: maxPatchElements ?? 32 * 2 ** 20 });
     const before = onnxRuntimeKernels();
     const dataIds = tf.engine().backend.numDataIds();
     const got = fused(activation, bias, conv);
