@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { z } from 'zod';
-import { EXPORT_METADATA } from '../adapters/onnx/export/exportOnnx.js';
+import { EXPORT_METADATA, imageLayout, sampleFeeds } from '../adapters/onnx/export/exported.js';
 import { decodeModel } from '../adapters/onnx/proto.js';
 import { Random } from '../src/core/random.js';
 import type { AtomicData } from '../adapters/files/atomicFile.js';
@@ -129,14 +129,12 @@ export async function sampleOnnx(
   try {
     for (let start = 0; start < total; start += CHUNK) {
       const b = Math.min(CHUNK, total - start);
-      const zs = f.latent === 'normal' ? rng.normalArray(b * f.latentDim) : rng.uniformArray(b * f.latentDim, -1, 1);
-      const feeds: Record<string, Ort.Tensor> = { z: new ort.Tensor('float32', zs, [b, f.latentDim]) };
-      if (f.mode === 'prior') {
-        feeds.u = new ort.Tensor('float32', rng.uniformArray(b), [b]);
-      } else {
-        const drawn = chosen ? chosen.subarray(start, start + b) : rng.categorical(f.prior, b);
-        feeds.generator = new ort.Tensor('int64', BigInt64Array.from(drawn, (g) => BigInt(g)), [b]);
-        ids.set(drawn, start);
+      const drawn = sampleFeeds(rng, f, chosen, start, b);
+      const feeds: Record<string, Ort.Tensor> = { z: new ort.Tensor('float32', drawn.z, [b, f.latentDim]) };
+      if (drawn.u) feeds.u = new ort.Tensor('float32', drawn.u, [b]);
+      if (drawn.generator) {
+        feeds.generator = new ort.Tensor('int64', BigInt64Array.from(drawn.generator, (g) => BigInt(g)), [b]);
+        ids.set(drawn.generator, start);
       }
       const out = await session.run(feeds);
       const x = out.x as Ort.Tensor;
@@ -165,16 +163,6 @@ function chosenIds(path: string, f: ModelFacts, count: number, choice: SampleCho
     return new Int32Array(count).fill(choice.generator);
   }
   if (choice.perGenerator && f.mode === 'ids') return Int32Array.from({ length: n * count }, (_, i) => Math.floor(i / count));
-  return null;
-}
-
-/** How one sample of `shape` is an image: NHWC [H, W, C] or NCHW [C, H, W] with 1 or 3 channels, or [H, W]; null for points. */
-export function imageLayout(shape: readonly number[]): { height: number; width: number; channels: number; channelsFirst: boolean } | null {
-  const [a = 0, b = 0, c = 0] = shape;
-  if (shape.length === 2 && a > 1 && b > 1) return { height: a, width: b, channels: 1, channelsFirst: false };
-  if (shape.length !== 3) return null;
-  if (c === 1 || c === 3) return { height: a, width: b, channels: c, channelsFirst: false };
-  if (a === 1 || a === 3) return { height: b, width: c, channels: a, channelsFirst: true };
   return null;
 }
 

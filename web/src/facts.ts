@@ -2,22 +2,10 @@
  * What an ONNX file written by `dmgan export` says about itself (its inputs, outputs and `dmgan.*`
  * metadata), read as `dmgan sample` reads it (cli/sample.ts), and how its samples are images.
  */
+import { EXPORT_METADATA, imageLayout } from '../../adapters/onnx/export/exported.js';
 import { decodeModel } from '../../adapters/onnx/proto.js';
 
-/**
- * The metadata keys `dmgan export` writes. The same as `EXPORT_METADATA`
- * (adapters/onnx/export/exportOnnx.ts, pinned by test/web/onnx.test.ts): that module also
- * writes files (node:fs), so the page cannot import it.
- */
-export const METADATA_KEYS = {
-  format: 'dmgan.format',
-  mode: 'dmgan.mode',
-  latentDim: 'dmgan.latent_dim',
-  latent: 'dmgan.latent',
-  generators: 'dmgan.generators',
-  prior: 'dmgan.prior',
-  version: 'dmgan.version',
-} as const;
+export { imageLayout };
 
 /** What an exported file says about itself. */
 export interface EnsembleFacts {
@@ -41,10 +29,10 @@ export function readFacts(bytes: Uint8Array): EnsembleFacts {
   const inputs = model.graph?.input.map((v) => v.name) ?? [];
   const mode = inputs.includes('u') ? 'prior' : 'ids';
   const zDims = model.graph?.input.find((v) => v.name === 'z')?.type?.tensorType?.shape?.dim ?? [];
-  const latentDim = Number(metadata[METADATA_KEYS.latentDim] ?? zDims[1]?.dimValue);
+  const latentDim = Number(metadata[EXPORT_METADATA.latentDim] ?? zDims[1]?.dimValue);
   let prior: number[] = [];
   try {
-    const parsed: unknown = JSON.parse(metadata[METADATA_KEYS.prior] ?? '[]');
+    const parsed: unknown = JSON.parse(metadata[EXPORT_METADATA.prior] ?? '[]');
     if (Array.isArray(parsed) && parsed.every((p) => typeof p === 'number')) prior = parsed as number[];
   } catch {
     prior = [];
@@ -57,22 +45,12 @@ export function readFacts(bytes: Uint8Array): EnsembleFacts {
   return {
     mode,
     latentDim,
-    latent: metadata[METADATA_KEYS.latent] === 'normal' ? 'normal' : 'uniform',
+    latent: metadata[EXPORT_METADATA.latent] === 'normal' ? 'normal' : 'uniform',
     prior,
-    generators: Number(metadata[METADATA_KEYS.generators] ?? prior.length) || prior.length,
+    generators: Number(metadata[EXPORT_METADATA.generators] ?? prior.length) || prior.length,
     sampleShape: sampleShape.every((d) => d > 0) ? sampleShape : [],
     metadata,
   };
-}
-
-/** How one sample of `shape` is an image (as cli/sample.ts reads it): NHWC, NCHW with 1 or 3 channels, or [H, W]; null for points. */
-export function imageLayout(shape: readonly number[]): { height: number; width: number; channels: number; channelsFirst: boolean } | null {
-  const [a = 0, b = 0, c = 0] = shape;
-  if (shape.length === 2 && a > 1 && b > 1) return { height: a, width: b, channels: 1, channelsFirst: false };
-  if (shape.length !== 3) return null;
-  if (c === 1 || c === 3) return { height: a, width: b, channels: c, channelsFirst: false };
-  if (a === 1 || a === 3) return { height: b, width: c, channels: a, channelsFirst: true };
-  return null;
 }
 
 /** One image of `samples` (sample `i`) as NHWC floats. */

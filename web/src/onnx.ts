@@ -4,10 +4,11 @@
  * same seed, the same ids, so the same file and seed give the same samples.
  */
 import * as ort from 'onnxruntime-web/wasm';
+import { sampleFeeds } from '../../adapters/onnx/export/exported.js';
 import { Random } from '../../src/core/random.js';
 import type { EnsembleFacts } from './facts.js';
 
-export { imageAt, imageLayout, METADATA_KEYS, readFacts } from './facts.js';
+export { imageAt, imageLayout, readFacts } from './facts.js';
 export type { EnsembleFacts } from './facts.js';
 
 /**
@@ -48,14 +49,12 @@ export async function sampleEnsemble(bytes: Uint8Array, facts: EnsembleFacts, pe
   try {
     for (let start = 0; start < total; start += CHUNK) {
       const b = Math.min(CHUNK, total - start);
-      const zs = facts.latent === 'normal' ? rng.normalArray(b * facts.latentDim) : rng.uniformArray(b * facts.latentDim, -1, 1);
-      const feeds: Record<string, ort.Tensor> = { z: new ort.Tensor('float32', zs, [b, facts.latentDim]) };
-      if (chosen) {
-        const drawn = chosen.subarray(start, start + b);
-        feeds.generator = new ort.Tensor('int64', BigInt64Array.from(drawn, (g) => BigInt(g)), [b]);
-        ids.set(drawn, start);
-      } else {
-        feeds.u = new ort.Tensor('float32', rng.uniformArray(b), [b]);
+      const drawn = sampleFeeds(rng, facts, chosen, start, b);
+      const feeds: Record<string, ort.Tensor> = { z: new ort.Tensor('float32', drawn.z, [b, facts.latentDim]) };
+      if (drawn.u) feeds.u = new ort.Tensor('float32', drawn.u, [b]);
+      if (drawn.generator) {
+        feeds.generator = new ort.Tensor('int64', BigInt64Array.from(drawn.generator, (g) => BigInt(g)), [b]);
+        ids.set(drawn.generator, start);
       }
       const out = await session.run(feeds);
       const x = out.x;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { EXPORT_METADATA } from './exported.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DMGAN_VERSION } from '../../../src/core/version.js';
@@ -75,16 +76,7 @@ export interface ExportOnnxInfo {
   readonly outputNames: string[];
 }
 
-/** Metadata keys written into `metadata_props` (read by `dmgan sample`). */
-export const EXPORT_METADATA = {
-  format: 'dmgan.format',
-  mode: 'dmgan.mode',
-  latentDim: 'dmgan.latent_dim',
-  latent: 'dmgan.latent',
-  generators: 'dmgan.generators',
-  prior: 'dmgan.prior',
-  version: 'dmgan.version',
-} as const;
+export { EXPORT_METADATA } from './exported.js';
 
 /** The default opset when no imported graph dictates one. */
 const DEFAULT_OPSET = 13;
