@@ -7,6 +7,8 @@ import { trainLines } from './trainLines.js';
 import { trainMnist } from './trainMnist.js';
 import { registerExportCommand } from './export.js';
 import { registerSampleCommand } from './sample.js';
+import { registerSummarizeCommand } from './summarize.js';
+import { registerSweepCommand } from './sweep.js';
 
 /** Exit code for bad usage (bad options), as most CLIs. */
 const EXIT_USAGE = 2;
@@ -25,6 +27,8 @@ function buildProgram(setExit: (code: number) => void): Command {
   registerTrainCommand(train, trainImages, setExit);
   registerExportCommand(program, setExit);
   registerSampleCommand(program, setExit);
+  registerSweepCommand(program, setExit);
+  registerSummarizeCommand(program, setExit);
   return program;
 }
 

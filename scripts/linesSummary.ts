@@ -2,10 +2,12 @@
  * Summarises line-experiment runs (`metrics.json` in each sub-folder of a results directory)
  * into a Markdown table per dataset and model: per-seed figures and their median.
  * Usage: npx tsx scripts/linesSummary.ts docs/results/lines > docs/results/lines/summary.md
+ * (Final figures only; `dmgan summarize DIR` gives median [IQR] over seeds × late evaluations, with pictures.)
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { countEffectiveGenerators } from '../src/core/effectiveGenerators.js';
+import { median } from '../src/experiments/lines/summary.js';
 
 interface RunMetrics {
   dataset: string;
@@ -33,11 +35,6 @@ const runs: RunMetrics[] = readdirSync(dir)
   .map((d) => JSON.parse(readFileSync(join(dir, d, 'metrics.json'), 'utf8')) as RunMetrics)
   .sort((a, b) => `${a.dataset}${a.model}${a.seed}`.localeCompare(`${b.dataset}${b.model}${b.seed}`));
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const f = (x: number | null, d = 4): string => (x === null ? 'n/a' : x.toPrecision(d));
 
 /** Prior mass of the generators whose dominant segment is `segment`. */

@@ -8,3 +8,5 @@ export { renderIndexHtml } from './html.js';
 export type { IndexHtmlInput, ReportImage } from './html.js';
 export { writeLinesReport, LINES_REPORT_FILES } from './lines.js';
 export type { LinesReportInput } from './lines.js';
+export { renderBoxStripSvg, renderTrajectoriesSvg } from './summaryPlots.js';
+export type { BoxGroup, Trajectory } from './summaryPlots.js';
