@@ -21,12 +21,12 @@ export interface EnergyDistanceParts {
 }
 
 function toColumns(points: ArrayLike<number>, dim: number, what: string): Float64Array[] {
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`dim must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`energyDistance: dim must be a positive integer, got ${dim}`);
   if (points.length % dim !== 0) {
-    throw new RangeError(`${what} has ${points.length} values, not a multiple of dim ${dim}`);
+    throw new RangeError(`energyDistance: ${what} has ${points.length} values, not a multiple of dim ${dim}`);
   }
   const n = points.length / dim;
-  if (n === 0) throw new RangeError(`${what} is empty`);
+  if (n === 0) throw new RangeError(`energyDistance: ${what} (the ${what === 'x' ? 'first' : 'second'} point set) is empty`);
   // Column (struct-of-arrays) Float64 copies keep the inner loops monomorphic and cache-friendly.
   const cols: Float64Array[] = [];
   for (let d = 0; d < dim; d++) {

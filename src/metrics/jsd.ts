@@ -8,10 +8,10 @@ function normalise(p: ArrayLike<number>, what: string): Float64Array {
   let total = 0;
   for (let i = 0; i < p.length; i++) {
     const v = p[i] ?? NaN;
-    if (!Number.isFinite(v) || v < 0) throw new RangeError(`${what}[${i}] = ${v}: entries must be finite and ≥ 0`);
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`jensenShannonDivergence: ${what}[${i}] = ${v}: entries must be finite and ≥ 0`);
     total += v;
   }
-  if (!(total > 0)) throw new RangeError(`${what} sums to ${total}: cannot normalise`);
+  if (!(total > 0)) throw new RangeError(`jensenShannonDivergence: ${what} sums to ${total}: cannot normalise`);
   const out = new Float64Array(p.length);
   for (let i = 0; i < p.length; i++) out[i] = (p[i] ?? 0) / total;
   return out;
@@ -33,9 +33,9 @@ function klToMixture(p: Float64Array, m: Float64Array): number {
  * Base 2 by default, so identical → 0 and disjoint supports → 1.
  */
 export function jensenShannonDivergence(p: ArrayLike<number>, q: ArrayLike<number>, options: JsdOptions = {}): number {
-  if (p.length !== q.length) throw new RangeError(`length mismatch: ${p.length} vs ${q.length}`);
+  if (p.length !== q.length) throw new RangeError(`jensenShannonDivergence: p has ${p.length} entries but q has ${q.length}`);
   const base = options.base ?? 2;
-  if (!(base > 0) || base === 1) throw new RangeError(`invalid log base ${base}`);
+  if (!(base > 0) || base === 1) throw new RangeError(`jensenShannonDivergence: options.base must be > 0 and ≠ 1 (got ${base})`);
   const pn = normalise(p, 'p');
   const qn = normalise(q, 'q');
   const m = new Float64Array(pn.length);

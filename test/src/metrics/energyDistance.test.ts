@@ -52,9 +52,9 @@ describe('energyDistance (V-statistic: 2E‖X−Y‖ − E‖X−X′‖ − E�
   });
 
   it('rejects empty sets and lengths that are not a multiple of dim', () => {
-    expect(() => energyDistance([], [1, 2])).toThrow(new RangeError('x is empty'));
-    expect(() => energyDistance([1, 2, 3], [1, 2])).toThrow(new RangeError('x has 3 values, not a multiple of dim 2'));
-    expect(() => energyDistance([1, 2], [1, 2], 0)).toThrow(new RangeError('dim must be a positive integer, got 0'));
+    expect(() => energyDistance([], [1, 2])).toThrow(new RangeError('energyDistance: x (the first point set) is empty'));
+    expect(() => energyDistance([1, 2, 3], [1, 2])).toThrow(new RangeError('energyDistance: x has 3 values, not a multiple of dim 2'));
+    expect(() => energyDistance([1, 2], [1, 2], 0)).toThrow(new RangeError('energyDistance: dim must be a positive integer, got 0'));
   });
 
   // Its speed (≈0.5 s here) is the benchmark's concern, not a test's: no wall-clock assertion.

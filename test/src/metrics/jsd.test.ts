@@ -26,10 +26,10 @@ describe('jensenShannonDivergence', () => {
   });
 
   it('rejects mismatched lengths, negative or non-finite entries, and all-zero inputs', () => {
-    expect(() => jensenShannonDivergence([1], [0.5, 0.5])).toThrow(new RangeError('length mismatch: 1 vs 2'));
-    expect(() => jensenShannonDivergence([1, -1], [0.5, 0.5])).toThrow(new RangeError('p[1] = -1: entries must be finite and ≥ 0'));
-    expect(() => jensenShannonDivergence([NaN, 1], [0.5, 0.5])).toThrow(new RangeError('p[0] = NaN: entries must be finite and ≥ 0'));
-    expect(() => jensenShannonDivergence([0, 0], [0.5, 0.5])).toThrow(new RangeError('p sums to 0: cannot normalise'));
-    expect(() => jensenShannonDivergence([1, 0], [0, 1], { base: 1 })).toThrow(new RangeError('invalid log base 1'));
+    expect(() => jensenShannonDivergence([1], [0.5, 0.5])).toThrow(new RangeError('jensenShannonDivergence: p has 1 entries but q has 2'));
+    expect(() => jensenShannonDivergence([1, -1], [0.5, 0.5])).toThrow(new RangeError('jensenShannonDivergence: p[1] = -1: entries must be finite and ≥ 0'));
+    expect(() => jensenShannonDivergence([NaN, 1], [0.5, 0.5])).toThrow(new RangeError('jensenShannonDivergence: p[0] = NaN: entries must be finite and ≥ 0'));
+    expect(() => jensenShannonDivergence([0, 0], [0.5, 0.5])).toThrow(new RangeError('jensenShannonDivergence: p sums to 0: cannot normalise'));
+    expect(() => jensenShannonDivergence([1, 0], [0, 1], { base: 1 })).toThrow(new RangeError('jensenShannonDivergence: options.base must be > 0 and ≠ 1 (got 1)'));
   });
 });
