@@ -8,7 +8,7 @@ import { dmganModule } from '../di/dmganModule.js';
 import { TOKENS } from '../di/tokens.js';
 import type { TrainerPlugin } from '../core/trainer/hooks.js';
 import { DmganConfigError } from '../core/errors.js';
-import { InvalidBatchError } from '../core/faults.js';
+import { checkRealBatch, InvalidBatchError } from '../core/faults.js';
 import type { GanDefinition } from './gan.js';
 import { serialisableOptions } from './options.js';
 import type { DMGANOptions, ResolvedOptions } from './options.js';
@@ -117,6 +117,7 @@ export class DMGAN {
     if (!(x instanceof tf.Tensor) || x.rank < 2) throw new DmganConfigError('posterior needs a batch tensor [B, ...] of samples');
     if (x.isDisposed) throw new InvalidBatchError('posterior: the samples tensor is disposed');
     this.core.checkSampleShape(x, 'posterior: the samples have shape');
+    checkRealBatch(x, 'posterior: the batch of samples');
     const posteriors = this.core.posteriors(x, options);
     if (!posteriors) throw new DmganConfigError('this DMGAN has no Q head (qWeight 0 with a uniform prior)');
     return posteriors;

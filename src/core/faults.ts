@@ -128,18 +128,19 @@ export class InvalidBatchError extends RangeError {
 }
 
 /**
- * Checks a real batch before a step: rank ≥ 2, at least one sample, float32, every value finite.
+ * Checks a real batch before a step (or samples before inference; `what` names them in the
+ * message): rank ≥ 2, at least one sample, float32, every value finite.
  * Reads the batch to the host (cheap next to a step, which reads all weights and gradients).
  * @throws InvalidBatchError naming what is wrong and where.
  */
-export function checkRealBatch(real: { shape: readonly number[]; dtype: string; dataSync(): ArrayLike<number> }): void {
-  if (real.shape.length < 2) throw new InvalidBatchError(`the real batch must have shape [batch, ...sample], got [${real.shape.join(', ')}]`);
-  if ((real.shape[0] as number) < 1) throw new InvalidBatchError(`the real batch is empty (shape [${real.shape.join(', ')}])`);
-  if (real.dtype !== 'float32') throw new InvalidBatchError(`the real batch has dtype ${real.dtype}; expected float32`);
+export function checkRealBatch(real: { shape: readonly number[]; dtype: string; dataSync(): ArrayLike<number> }, what = 'the real batch'): void {
+  if (real.shape.length < 2) throw new InvalidBatchError(`${what} must have shape [batch, ...sample], got [${real.shape.join(', ')}]`);
+  if ((real.shape[0] as number) < 1) throw new InvalidBatchError(`${what} is empty (shape [${real.shape.join(', ')}])`);
+  if (real.dtype !== 'float32') throw new InvalidBatchError(`${what} has dtype ${real.dtype}; expected float32`);
   const values = real.dataSync();
   const bad = firstNonFinite(values);
   if (bad >= 0) {
     const per = values.length / (real.shape[0] as number);
-    throw new InvalidBatchError(`the real batch holds ${countNonFinite(values)} non-finite values (first: ${String(values[bad])} in sample ${Math.floor(bad / per)})`);
+    throw new InvalidBatchError(`${what} holds ${countNonFinite(values)} non-finite values (first: ${String(values[bad])} in sample ${Math.floor(bad / per)})`);
   }
 }

@@ -217,7 +217,7 @@ const CASES: Case[] = [
   c('posterior', 'samples of shape [3], batchStatistics', (ctx) => ctx.model.posterior(tensorOf(ctx, [0, 1, 2, 3, 4, 5], [2, 3]), { batchStatistics: true }), /^InvalidBatchError: posterior: the samples have shape \[3\], the generators make \[2\]$/),
   c('posterior', 'a rank-1 tensor', (ctx) => ctx.model.posterior(tensorOf(ctx, [0, 1], [2])), /^DmganConfigError: posterior needs a batch tensor \[B, \.\.\.\] of samples$/),
   c('posterior', 'a disposed tensor', (ctx) => ctx.model.posterior(disposedBatch()), /^InvalidBatchError: posterior: the samples tensor is disposed$/),
-  c('posterior', 'NaN in the samples', (ctx) => ctx.model.posterior(tensorOf(ctx, [NaN, 1, 2, 3], [2, 2]), { batchStatistics: true }), /^InvalidBatchError: the real batch holds 1 non-finite values \(first: NaN in sample 0\)$/),
+  c('posterior', 'NaN in the samples', (ctx) => ctx.model.posterior(tensorOf(ctx, [NaN, 1, 2, 3], [2, 2]), { batchStatistics: true }), /^InvalidBatchError: posterior: the batch of samples holds 1 non-finite values \(first: NaN in sample 0\)$/),
   // save from A
   c('save', 'onto an existing file', (ctx) => {
     const f = join(tmp, 'a-file');
