@@ -30,7 +30,7 @@ const layerZones = LAYERS.slice(0, -1).map((layer, i) => {
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'web/dist/**', 'test-artifacts/**', 'node_modules/**', 'docs/**', 'coverage/**', 'tmp/**', 'runs/**', '.devicecarry/**'] },
+  { ignores: ['dist/**', 'web/dist/**', 'test-artifacts/**', 'node_modules/**', 'docs/**', 'coverage/**', 'tmp/**', 'runs/**', '.devicecarry/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
