@@ -121,7 +121,7 @@ function shape4(t: TensorInfo | readonly number[], what: string): Shape4 {
   return [s[0], s[1], s[2], s[3]] as Shape4;
 }
 
-/** Padding, strides and output shape of a convolution as ONNX Conv takes them. */
+/** A convolution as onnxruntime runs it: ONNX Conv's pads, strides and output shape, its windows, and whether its patch matrix fits im2col. */
 function convGeometry(xs: Shape4, fs: Shape4, attrs: Conv2DAttrs, maxPatch: number) {
   const info = tf.backend_util.computeConv2DInfo(xs, fs, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
   const { top, left, bottom, right } = info.padInfo;
