@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { LINE_DATASETS } from '../src/metrics/lines/data.js';
 import { LINE_MODELS } from '../src/experiments/lines/models.js';
 import { CLI_BACKENDS, emaOption, integer, kernelsOption, oneOf, parseWith, runControlShape, UsageError } from './options.js';
-import { findResumable } from './runControl.js';
+import { CHILD_LOG, runState, startChildRun, type ChildRun } from './childRun.js';
 import { parseSummaryOptions, writeSummary } from './summarize.js';
 
 /**
@@ -16,9 +14,6 @@ import { parseSummaryOptions, writeSummary } from './summarize.js';
  * Resumable: a run whose `metrics.json` says it finished is skipped; one with checkpoints
  * continues from them (`--resume`); any other starts afresh.
  */
-
-/** The built CLI the children run (this file's sibling). */
-const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 
 /**
  * Seeds from `0-9`, `0,2,5` or mixes (`0-3,7`): ascending, each once.
@@ -87,24 +82,6 @@ export function sweepRuns(o: Pick<SweepOptions, 'models' | 'seeds' | 'dataset' |
   return o.models.flatMap((model) => o.seeds.map((seed) => ({ name: `${o.dataset}-${model}-s${seed}`, dir: join(o.out, `${o.dataset}-${model}-s${seed}`), model, seed })));
 }
 
-/** What a run folder holds: a finished run, checkpoints to continue from (at an iteration), or nothing usable. */
-export async function runState(dir: string, iterations: number): Promise<{ kind: 'finished' } | { kind: 'resume'; at: number } | { kind: 'fresh' }> {
-  try {
-    const m = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8')) as { iterations?: unknown; aborted?: unknown };
-    if (m.aborted !== true && typeof m.iterations === 'number' && m.iterations >= iterations) return { kind: 'finished' };
-  } catch {
-    // No (readable) metrics.json: not finished.
-  }
-  const hasCheckpoints = await stat(join(dir, 'checkpoints')).then((s) => s.isDirectory(), () => false);
-  if (!hasCheckpoints) return { kind: 'fresh' };
-  try {
-    const found = await findResumable(dir);
-    return { kind: 'resume', at: found.checkpoint.manifest.counters.iteration };
-  } catch {
-    return { kind: 'fresh' };
-  }
-}
-
 /** The `train lines` arguments of one run (`--resume DIR` to continue it, else `--out DIR`). */
 export function trainArgs(o: SweepOptions, run: SweepRun, resume: boolean): string[] {
   const args = ['train', 'lines', '--dataset', o.dataset, '--model', run.model, '--seed', String(run.seed), '--iterations', String(o.iterations), '--eval-every', String(o.evalEvery)];
@@ -128,7 +105,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 export async function runSweep(o: SweepOptions, lateFrom: number | undefined, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   const runs = sweepRuns(o);
   await mkdir(o.out, { recursive: true });
-  const children = new Set<ReturnType<typeof spawn>>();
+  const children = new Set<ChildRun>();
   let stopping = false;
   // SIGTERM is forwarded (each child checkpoints and stops); a terminal's Ctrl-C reaches the children itself.
   const onSignal = (name: NodeJS.Signals): void => {
@@ -150,23 +127,15 @@ export async function runSweep(o: SweepOptions, lateFrom: number | undefined, lo
         log(`sweep: ${run.name}: already finished, skipped [${done}/${runs.length}]`);
         continue;
       }
-      await mkdir(run.dir, { recursive: true });
-      const logFile = await open(join(run.dir, 'train.log'), 'a');
       const started = Date.now();
       log(`sweep: ${run.name}: started${state.kind === 'resume' ? ` (resuming at iteration ${state.at})` : ''}`);
-      const code = await new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [CLI, ...trainArgs(o, run, state.kind === 'resume')], { stdio: ['ignore', logFile.fd, logFile.fd] });
-        children.add(child);
-        child.on('error', () => resolve(null));
-        child.on('exit', (c) => {
-          children.delete(child);
-          resolve(c);
-        });
-      });
-      await logFile.close();
+      const child = await startChildRun(trainArgs(o, run, state.kind === 'resume'), run.dir);
+      children.add(child);
+      const code = await child.exited;
+      children.delete(child);
       done += 1;
       if (code !== 0) failed.push(run.name);
-      log(`sweep: ${run.name}: ${code === 0 ? 'finished' : `failed (exit ${code ?? 'n/a'}; see ${join(run.dir, 'train.log')})`} in ${seconds(Date.now() - started)} [${done}/${runs.length}]`);
+      log(`sweep: ${run.name}: ${code === 0 ? 'finished' : `failed (exit ${code ?? 'n/a'}; see ${join(run.dir, CHILD_LOG)})`} in ${seconds(Date.now() - started)} [${done}/${runs.length}]`);
     }
   };
   const started = Date.now();

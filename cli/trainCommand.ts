@@ -70,6 +70,8 @@ export interface PreparedRun<L, R, Res extends TrainResult<R>> {
   readonly what: string;
   /** An evaluation record as `metrics.jsonl` stores it. */
   logRecord(record: R): unknown;
+  /** Once the out dir is ready, just before training: e.g. starts work that runs beside it. */
+  started?(run: { readonly out: string; log(line: string): void }): Promise<void>;
   /** Trains, with the skeleton's hooks (progress, metrics log, checkpoints, resume, faults, signals). */
   train(hooks: RunHooks<L, R>): Promise<Res>;
   /** Called with each evaluation before it is logged; returns a progress line to show, if any. */
@@ -182,6 +184,7 @@ export async function runTrainCommand<O extends TrainOptions, L extends LoopStat
   const control = createRunControl<L>({ command: name, out, config, commandLine: command, options: recordable(given), keepCheckpoints: o.keepCheckpoints, onFault: o.onFault, resumeFrom, log: (line) => progress.log(line) });
   try {
     progress.log(`dmgan: training ${run.what} for ${o.iterations} iterations (backend ${engine}, out ${out})`);
+    await run.started?.({ out, log: (line) => progress.log(line) });
     const log = new MetricsLog(out, (resumeFrom?.loop.history ?? []).map((r) => run.logRecord(r)));
     let result: Res;
     try {

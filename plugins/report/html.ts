@@ -25,6 +25,8 @@ export interface IndexHtmlInput {
   /** One record per evaluation (e.g. `iteration`, metric values, `prior`). */
   readonly history: ReadonlyArray<Readonly<Record<string, unknown>>>;
   readonly images: readonly ReportImage[];
+  /** Optional one-sentence result shown first, under the title. */
+  readonly lead?: string;
   /** Optional free-text lines shown under the title (run settings, seed, …). */
   readonly notes?: readonly string[];
 }
@@ -90,12 +92,12 @@ figure { margin: 1em 0; } figure svg, figure img { max-width: 100%; height: auto
 figcaption { color: #555; font-size: 0.9em; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: right; }
-th { background: #f4f4f4; } .note { color: #555; }
+th { background: #f4f4f4; } .note { color: #555; } .lead { font-size: 1.15em; }
 </style>
 </head>
 <body>
 <h1>${escapeXml(input.title)}</h1>
-${notes}
+${input.lead ? `<p class="lead">${escapeXml(input.lead)}</p>\n` : ''}${notes}
 <h2>Final metrics</h2>
 <table class="metrics">
 ${scalarRows}

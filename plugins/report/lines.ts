@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LineDatasetName } from '../../src/metrics/lines/data.js';
 import type { LinesMetrics } from '../../src/metrics/lines/metrics.js';
+import { linesHeadline } from '../../src/metrics/lines/headline.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../adapters/files/atomicFile.js';
 import type { LinesHistoryEntry } from './curves.js';
 import { renderMetricHistorySvg, renderPriorHistorySvg } from './curves.js';
@@ -25,6 +26,8 @@ export interface LinesReportInput {
   readonly history: readonly LinesHistoryEntry[];
   /** At most this many points per scatter panel (default 2500). */
   readonly maxPoints?: number;
+  /** The page's first sentence (default: {@link linesHeadline} of `metrics`, without a baseline). */
+  readonly lead?: string;
   /** Free-text lines for the page (settings, seed, …). */
   readonly notes?: readonly string[];
 }
@@ -91,6 +94,7 @@ export async function writeLinesReport(outDir: string, input: LinesReportInput):
     metrics: input.metrics as unknown as Record<string, unknown>,
     history: input.history as unknown as ReadonlyArray<Record<string, unknown>>,
     images: images.map(({ name, caption, svg }) => ({ name, caption, svg })),
+    lead: input.lead ?? linesHeadline(input.metrics, { dataset: input.dataset }),
     notes: [`dataset: ${input.dataset}`, ...(input.notes ?? [])],
   });
   const indexPath = join(outDir, LINES_REPORT_FILES.index);
