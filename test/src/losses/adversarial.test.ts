@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ganLoss, hingeLoss, wganLoss } from '../../../src/losses/adversarial.js';
+import { ADVERSARIAL_LOSS_NAMES, adversarialLoss, ganLoss, hingeLoss, wganLoss } from '../../../src/losses/adversarial.js';
 import { activateBackend } from '../../../src/engine/index.js';
 
 const real = [0.5, -1.2, 2.0];
@@ -37,5 +37,33 @@ describe('adversarial losses (formulas on known scores)', () => {
     const d = mean(real.map((r) => Math.max(0, 1 - r))) + mean(fake.map((f) => Math.max(0, 1 + f)));
     expect(value(hingeLoss().discriminatorLoss)).toBeCloseTo(d, 6);
     expect(value((_, f) => hingeLoss().generatorLoss(f))).toBeCloseTo(-mean(fake), 6);
+  });
+});
+
+describe('adversarial losses by name', () => {
+  it('each built-in loss carries the name it is looked up by; only the WGAN ones declare the Wasserstein form and a penalty', () => {
+    expect(ADVERSARIAL_LOSS_NAMES).toEqual(['wgan-gp', 'wgan-gp-two-sided', 'gan-log', 'gan-mod', 'hinge']);
+    const declared = ADVERSARIAL_LOSS_NAMES.map((name) => {
+      const loss = adversarialLoss(name);
+      return [loss.name, loss.wasserstein ?? false, loss.gradientPenalty ?? null];
+    });
+    expect(declared).toEqual([
+      ['wgan-gp', true, { weight: 10, mode: 'one-sided' }],
+      ['wgan-gp-two-sided', true, { weight: 10, mode: 'two-sided' }],
+      ['gan-log', false, null],
+      ['gan-mod', false, null],
+      ['hinge', false, null],
+    ]);
+  });
+
+  it("ganLoss() is the non-saturating 'mod' form, and wganLoss takes the penalty weight", () => {
+    expect(ganLoss().name).toBe('gan-mod');
+    expect(wganLoss({ penaltyWeight: 2.5 }).gradientPenalty).toEqual({ weight: 2.5, mode: 'one-sided' });
+  });
+
+  it('refuses an unknown name, also one that every object has (toString), naming it and the choices', () => {
+    for (const name of ['wgan', 'toString']) {
+      expect(() => adversarialLoss(name as 'hinge')).toThrow(`unknown adversarial loss '${name}' (built in: wgan-gp, wgan-gp-two-sided, gan-log, gan-mod, hinge)`);
+    }
   });
 });

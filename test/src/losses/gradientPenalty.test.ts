@@ -347,3 +347,53 @@ describe.each(BACKENDS)('gradientPenalty edge cases on %s', (backend) => {
 afterAll(() => {
   console.log(report.join('\n'));
 });
+
+describe('gradientPenalty on image batches (per-sample norms over every non-batch axis)', () => {
+  // critic(x) = ½ Σ w·x² per sample, so ∇x = w·x̂: each sample's norm differs and is known in closed form.
+  const [B, H, W, C] = [3, 2, 4, 2];
+  const r = seeded(5);
+  const fill = (n: number, lo: number, hi: number): number[] => Array.from({ length: n }, () => r(lo, hi));
+  const w = fill(H * W * C, 0.5, 1.5);
+  // Sample b scaled by 0.3, 1 and 3: norms on both sides of 1.
+  const scale = (xs: number[]): number[] => xs.map((x, i) => x * [0.3, 1, 3][Math.floor(i / (H * W * C))]!);
+  const real = scale(fill(B * H * W * C, -1, 1));
+  const fake = scale(fill(B * H * W * C, -1, 1));
+  const alpha = fill(B, 0, 1);
+
+  /** The penalty in float64 from the formula: x̂ = a·real + (1−a)·fake per sample, n_b = √(Σ (w·x̂)² + 1e-12). */
+  function expected(mode: 'one-sided' | 'two-sided'): number {
+    const size = H * W * C;
+    let total = 0;
+    for (let b = 0; b < B; b++) {
+      let sq = 0;
+      for (let k = 0; k < size; k++) {
+        const xHat = alpha[b]! * real[b * size + k]! + (1 - alpha[b]!) * fake[b * size + k]!;
+        sq += (w[k]! * xHat) ** 2;
+      }
+      const gap = Math.sqrt(sq + 1e-12) - 1;
+      total += (mode === 'one-sided' ? Math.max(0, gap) : gap) ** 2;
+    }
+    return total / B;
+  }
+
+  beforeAll(async () => {
+    await activateBackend('cpu');
+  });
+
+  it.each(['one-sided', 'two-sided'] as const)('%s: alpha [B, 1] weighs each sample of a [B, H, W, C] batch', (mode) => {
+    const weights = tf.tensor4d(w, [1, H, W, C]);
+    const critic = (x: tf.Tensor): tf.Tensor => tf.mul(0.5, tf.sum(tf.mul(weights, tf.square(x)), [1, 2, 3]));
+    const args = [tf.tensor4d(real, [B, H, W, C]), tf.tensor4d(fake, [B, H, W, C]), tf.tensor2d(alpha, [B, 1])] as const;
+    const value = mode === 'one-sided' ? gradientPenalty(critic, ...args) : gradientPenalty(critic, ...args, mode);
+    // Some samples have norms above 1 and some below, so the two modes differ.
+    expect(expected('one-sided')).not.toBeCloseTo(expected('two-sided'), 3);
+    expect(value.dataSync()[0]).toBeCloseTo(expected(mode), 5);
+    tf.dispose([value, weights, ...args]);
+  });
+
+  it('refuses real and fake batches of different shapes, naming both', () => {
+    const [a, b, alpha1] = [tf.zeros([2, 3]), tf.zeros([2, 4]), tf.zeros([2, 1])];
+    expect(() => gradientPenalty((x) => tf.sum(x, 1), a, b, alpha1)).toThrow('gradientPenalty: real [2,3] vs fake [2,4]');
+    tf.dispose([a, b, alpha1]);
+  });
+});
