@@ -55,9 +55,23 @@ export async function writeFileAtomic(path: string, data: AtomicData): Promise<v
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw error;
+    throw namingTarget(error, tmp, path);
   }
   await fsyncDir(dir);
+}
+
+/**
+ * The error naming the target instead of the temporary file (`ENOENT: no such file or
+ * directory, writing '…/out.txt'`): the temporary name means nothing to the caller, and is
+ * gone. Its `code`, `errno` and `syscall` are kept, the original is the `cause`.
+ */
+function namingTarget(error: unknown, tmp: string, path: string): unknown {
+  if (!(error instanceof Error) || !error.message.includes(tmp)) return error;
+  const e = error as NodeJS.ErrnoException;
+  // Node's form is "CODE: description, syscall 'path'…": keep the first part.
+  const comma = e.message.indexOf(', ');
+  const message = comma > 0 ? `${e.message.slice(0, comma)}, writing '${path}'` : e.message.replaceAll(tmp, path);
+  return Object.assign(new Error(message, { cause: error }), { code: e.code, errno: e.errno, syscall: e.syscall, path });
 }
 
 /** Options for {@link writeJsonAtomic}. */

@@ -65,7 +65,7 @@ describe('numerical faults', () => {
     const dir = join(tmp, 'g');
     const { run } = await runPoisoned(dir, (core) => core.ensemble.trainableVariables[0] as tf.Variable);
     const error = (await run.catch((e: unknown) => e)) as NumericalFaultError;
-    expect(error.message).toMatch(/^numerical fault at iteration 21 \(discriminator step\): weight of '.+' is NaN in parameter group 'generator' \(surfaced as the (gradient|weight) of/);
+    expect(error.message).toMatch(/^numerical fault at iteration 21 \(discriminator step\): weight of '.+' is NaN in parameter group 'generator' \(surfaced as the gradient of/);
   });
 
   it('an Infinity is caught as well', async () => {

@@ -52,14 +52,16 @@ describe('writeFileAtomic', () => {
     const path = join(dir, 'taken');
     await mkdir(path);
     await writeFile(join(path, 'inside.txt'), 'x');
-    // The rename's own error (a directory cannot be replaced by a file).
-    await expect(writeFileAtomic(path, 'data')).rejects.toMatchObject({ code: 'EISDIR', message: expect.stringMatching(/^EISDIR: illegal operation on a directory, rename '.+' -> '.+\/taken'$/) });
+    // The rename's error (a directory cannot be replaced by a file), naming the target.
+    await expect(writeFileAtomic(path, 'data')).rejects.toMatchObject({ code: 'EISDIR', message: `EISDIR: illegal operation on a directory, writing '${path}'` });
     expect(await readdir(dir)).toEqual(['taken']);
     expect(await readFile(join(path, 'inside.txt'), 'utf8')).toBe('x');
   });
 
   it('fails without creating anything when the directory is missing', async () => {
-    await expect(writeFileAtomic(join(dir, 'missing', 'out.txt'), 'data')).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringMatching(/^ENOENT: no such file or directory, open '.+\/missing\/\.out\.txt\.[^/]+\.tmp'$/) });
+    const path = join(dir, 'missing', 'out.txt');
+    // Named by the target, not the temporary file it was writing first.
+    await expect(writeFileAtomic(path, 'data')).rejects.toMatchObject({ code: 'ENOENT', syscall: 'open', message: `ENOENT: no such file or directory, writing '${path}'` });
     expect(await readdir(dir)).toEqual([]);
   });
 });
