@@ -34,10 +34,12 @@ async function runFolders(dir: string): Promise<string[]> {
 /**
  * One dmgan run folder: its evaluations (`metrics.jsonl`), and its dataset, model and seed from
  * `metrics.json` when the run finished, else from the folder's name (`<dataset>-<model>-s<seed>`).
- * @returns null (with a warning) when neither says what the run is.
+ * A run with `--ema D` gives two: the trained generators under the model's name, the averaged
+ * ones as `<model> ema D`.
+ * @returns [] (with a warning) when neither says what the run is.
  */
-export async function loadDmganRun(dir: string, warn: (line: string) => void = () => undefined): Promise<SummaryRun | null> {
-  let facts: { dataset?: unknown; model?: unknown; seed?: unknown } = {};
+export async function loadDmganRun(dir: string, warn: (line: string) => void = () => undefined): Promise<SummaryRun[]> {
+  let facts: { dataset?: unknown; model?: unknown; seed?: unknown; ema?: unknown } = {};
   if (await isFile(join(dir, 'metrics.json'))) facts = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8')) as typeof facts;
   const named = RUN_NAME.exec(basename(dir));
   const dataset = typeof facts.dataset === 'string' ? facts.dataset : named?.[1];
@@ -45,19 +47,40 @@ export async function loadDmganRun(dir: string, warn: (line: string) => void = (
   const seed = typeof facts.seed === 'number' ? facts.seed : named ? Number(named[3]) : undefined;
   if (dataset === undefined || model === undefined || seed === undefined) {
     warn(`dmgan: warning: skipping ${dir}: no metrics.json and its name is not <dataset>-<model>-s<seed>`);
-    return null;
+    return [];
   }
   const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n').filter((l) => l.trim() !== '');
-  const records = lines.map((l) => fromDmganRecord(JSON.parse(l) as Record<string, unknown>, dataset));
-  return { dataset, model, seed, records };
+  const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  if (!parsed.some((r) => r.raw !== undefined)) return [{ dataset, model, seed, records: parsed.map((r) => fromDmganRecord(r, dataset)) }];
+  // With --ema the record's figures are the averaged generators', `raw` the trained ones' (the same
+  // training as a run without --ema): one run each for the model's row and its `ema` row.
+  const decay = typeof facts.ema === 'number' ? facts.ema : await checkpointedEma(dir);
+  return [
+    { dataset, model, seed, records: parsed.map((r) => fromDmganRecord({ ...r, ...(r.raw as Record<string, unknown>) }, dataset)) },
+    { dataset, model: `${model} ema ${decay ?? '?'}`, seed, records: parsed.map((r) => fromDmganRecord(r, dataset)) },
+  ];
+}
+
+/** The `--ema` decay an unfinished run's checkpoints recorded (undefined when none says). */
+async function checkpointedEma(dir: string): Promise<number | undefined> {
+  const checkpoints = join(dir, 'checkpoints');
+  if (!(await isDir(checkpoints))) return undefined;
+  for (const name of (await readdir(checkpoints)).sort()) {
+    try {
+      const manifest = JSON.parse(await readFile(join(checkpoints, name, 'manifest.json'), 'utf8')) as { extra?: { config?: { ema?: unknown } } };
+      if (typeof manifest.extra?.config?.ema === 'number') return manifest.extra.config.ema;
+    } catch {
+      // Not a checkpoint (or a partial one): try the next.
+    }
+  }
+  return undefined;
 }
 
 /** Every dmgan run under `dir` (see {@link loadDmganRun}). */
 export async function loadDmganRuns(dir: string, warn?: (line: string) => void): Promise<SummaryRun[]> {
   const runs: SummaryRun[] = [];
   for (const folder of await runFolders(dir)) {
-    const run = await loadDmganRun(folder, warn);
-    if (run) runs.push(run);
+    runs.push(...(await loadDmganRun(folder, warn)));
   }
   return runs;
 }

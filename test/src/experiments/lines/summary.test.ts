@@ -114,6 +114,33 @@ describe('line-run statistics (src/experiments/lines/summary.ts)', () => {
     expect(cut.metrics.off_manifold_rate!.median).toBeCloseTo(refQuantile([0, 1, 2].flatMap((s) => OFF[s]!.slice(4)), 0.5), 12);
   });
 
+  it('splits a run with --ema into the trained generators (its raw figures) under the model and the averaged ones as "<model> ema D"', async () => {
+    const dir = join(tmp, 'ema');
+    const AVERAGED: Record<number, number> = { 3: 0.33, 4: 0.34 };
+    const RAW: Record<number, number> = { 3: 0.63, 4: 0.64 };
+    // Finished: metrics.json names the decay. Unfinished: its checkpoint's config does.
+    for (const [seed, finished] of [[3, true], [4, false]] as const) {
+      const run = join(dir, `balanced-dmwgan-pl-s${seed}`);
+      mkdirSync(join(run, 'checkpoints', 'step-200'), { recursive: true });
+      const rows = [100, 200].map((it) => ({ ...record(it, AVERAGED[seed]!, PRIOR, DOMINANT), raw: { energy_distance: 0.5, off_manifold_rate: RAW[seed], segment_jsd: 0.7, segment_shares: [1, 0, 0, 0] } }));
+      writeFileSync(join(run, 'metrics.jsonl'), rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      if (finished) writeFileSync(join(run, 'metrics.json'), JSON.stringify({ dataset: 'balanced', model: 'dmwgan-pl', seed, iterations: 200, ema: 0.999 }));
+      else writeFileSync(join(run, 'checkpoints', 'step-200', 'manifest.json'), JSON.stringify({ extra: { config: { dataset: 'balanced', model: 'dmwgan-pl', seed, ema: 0.999 } } }));
+    }
+    const runs = await loadDmganRuns(dir);
+    expect(runs.map((r) => `${r.model}/${r.seed}`)).toEqual(['dmwgan-pl/3', 'dmwgan-pl ema 0.999/3', 'dmwgan-pl/4', 'dmwgan-pl ema 0.999/4']);
+    // record() stores energy off/10 and JSD off/100 for the averaged figures.
+    const averaged = (off: number): number[] => [off, off / 10, off / 100];
+    expect(runs.map((r) => r.records.map((x) => [x.off_manifold_rate, x.energy_distance, x.segment_jsd]))).toEqual([
+      [[0.63, 0.5, 0.7], [0.63, 0.5, 0.7]],
+      [averaged(0.33), averaged(0.33)],
+      [[0.64, 0.5, 0.7], [0.64, 0.5, 0.7]],
+      [averaged(0.34), averaged(0.34)],
+    ]);
+    // The prior is the same training's: the same counts in both rows.
+    expect(runs.map((r) => r.records[0]!.effective_generators)).toEqual([2, 2, 2, 2]);
+  });
+
   it('reads the PyTorch port’s JSON runs: itr → iteration, counts from the prior, the heavy segment from true_probs', async () => {
     const peer = join(tmp, 'peer');
     mkdirSync(peer, { recursive: true });
