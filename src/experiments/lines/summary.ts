@@ -163,7 +163,9 @@ const byMetric = <T>(f: (m: SummaryMetric) => T): Record<SummaryMetric, T> => Ob
 
 /**
  * Groups runs by (dataset, model) — in the order first seen, datasets together — and summarises
- * each group's late phase (see {@link lateRecords}).
+ * each group's late phase: iterations ≥ `lateFrom`, by default the last third of the group's
+ * longest run (see {@link lateRecords}). `seeds` and `perSeed` hold the runs with a late
+ * evaluation; `runs` all of them.
  */
 export function summarizeRuns(runs: readonly SummaryRun[], options: { readonly lateFrom?: number } = {}): SummaryGroup[] {
   const groups = new Map<string, SummaryRun[]>();
@@ -173,12 +175,16 @@ export function summarizeRuns(runs: readonly SummaryRun[], options: { readonly l
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
   return [...groups.values()].map((rs) => {
-    const late = rs.map((r) => ({ seed: r.seed, records: lateRecords(r.records, options.lateFrom) }));
+    // One cut for the group (the last third of its longest run), so a run still in progress
+    // contributes no early evaluations; seeds without a late evaluation are not counted.
+    const longest = Math.max(0, ...rs.flatMap((r) => r.records.map((x) => x.iteration)));
+    const cut = options.lateFrom ?? (2 / 3) * longest;
+    const late = rs.map((r) => ({ seed: r.seed, records: lateRecords(r.records, cut) })).filter((l) => l.records.length > 0);
     const values = byMetric((m) => late.flatMap(({ seed, records }) => records.flatMap((r) => (r[m] === null ? [] : [{ seed, value: r[m] as number }]))));
     return {
       dataset: (rs[0] as SummaryRun).dataset,
       model: (rs[0] as SummaryRun).model,
-      seeds: rs.map((r) => r.seed),
+      seeds: late.map((l) => l.seed),
       evaluations: late.reduce((s, l) => s + l.records.length, 0),
       metrics: byMetric((m) => spread(values[m].map((v) => v.value))),
       perSeed: late.map(({ seed, records }) => ({ seed, evaluations: records.length, medians: byMetric((m) => spread(records.map((r) => r[m]))?.median ?? null) })),
@@ -210,7 +216,7 @@ export interface SummaryPictures {
 export function summaryMarkdown(groups: readonly SummaryGroup[], options: { readonly title?: string; readonly lateFrom?: number; readonly pictures?: (dataset: string, metric: SummaryMetric) => SummaryPictures | undefined; readonly notes?: readonly string[] } = {}): string {
   const out: string[] = [`# ${options.title ?? 'line-experiment runs'}`, ''];
   out.push(
-    `Late phase: ${options.lateFrom === undefined ? 'the last third of each run (evaluations at iterations ≥ 2/3 of its last one)' : `evaluations at iterations ≥ ${options.lateFrom}`}. ` +
+    `Late phase: ${options.lateFrom === undefined ? 'the last third of each model’s longest run (evaluations at iterations ≥ 2/3 of its last one)' : `evaluations at iterations ≥ ${options.lateFrom}`}. ` +
       'Cells: median [Q1, Q3] over every (seed, evaluation) pair of the late phase. Effective generators (r > 1/2n) and the prior perplexity exp(H(r)) are recomputed from each record’s prior.',
     ...(options.notes ?? []).map((n) => `\n${n}`),
     '',
@@ -222,6 +228,11 @@ export function summaryMarkdown(groups: readonly SummaryGroup[], options: { read
     out.push(`## ${dataset}`, '');
     out.push(`| model | seeds | evaluations | ${metrics.map((m) => SUMMARY_METRIC_LABELS[m]).join(' | ')} |`, `|---|---|---|${metrics.map(() => '---|').join('')}`);
     for (const g of gs) out.push(`| ${g.model} | ${g.seeds.length} | ${g.evaluations} | ${metrics.map((m) => cell(g.metrics[m])).join(' | ')} |`);
+    const waiting = gs.flatMap((g) => {
+      const early = g.runs.filter((r) => !g.seeds.includes(r.seed)).map((r) => r.seed);
+      return early.length > 0 ? [`${g.model}: seed${early.length > 1 ? 's' : ''} ${early.join(', ')}`] : [];
+    });
+    if (waiting.length > 0) out.push('', `Not counted, no late-phase evaluation yet (runs in progress): ${waiting.join('; ')}.`);
     out.push('', `Per-seed medians (late phase):`, '', `| model | seed | evaluations | ${metrics.map((m) => SUMMARY_METRIC_LABELS[m]).join(' | ')} |`, `|---|---|---|${metrics.map(() => '---|').join('')}`);
     for (const g of gs) {
       for (const s of g.perSeed) out.push(`| ${g.model} | ${s.seed} | ${s.evaluations} | ${metrics.map((m) => (s.medians[m] === null ? 'n/a' : f3(s.medians[m] as number))).join(' | ')} |`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDmganRuns, loadPortRuns, writeSummary } from '../../../../cli/summarize.js';
-import { fromPortRun, lateRecords, quantile, summarizeRuns } from '../../../../src/experiments/lines/summary.js';
+import { fromDmganRecord, fromPortRun, lateRecords, quantile, summarizeRuns, summaryMarkdown } from '../../../../src/experiments/lines/summary.js';
 import type { SummaryRecord } from '../../../../src/experiments/lines/summary.js';
 
 // Independent reference: sort, then the order statistic at (n−1)q, interpolated linearly (numpy's default).
@@ -112,6 +112,24 @@ describe('line-run statistics (src/experiments/lines/summary.ts)', () => {
     // --late-from 500: the last two evaluations of each seed.
     const cut = summarizeRuns(runs, { lateFrom: 500 })[0]!;
     expect(cut.metrics.off_manifold_rate!.median).toBeCloseTo(refQuantile([0, 1, 2].flatMap((s) => OFF[s]!.slice(4)), 0.5), 12);
+  });
+
+  it('cuts one late phase per model at 2/3 of its longest run: a run in progress adds no early evaluations and is not counted as a seed', () => {
+    const rec = (iteration: number, off: number) => fromDmganRecord(record(iteration, off, PRIOR, DOMINANT), 'balanced');
+    const finished = [100, 200, 300, 400, 500, 600].map((it) => rec(it, it / 1000));
+    const runs = [
+      { dataset: 'balanced', model: 'dmwgan-pl', seed: 0, records: finished },
+      { dataset: 'balanced', model: 'dmwgan-pl', seed: 1, records: [rec(100, 0.9), rec(200, 0.8)] },
+      { dataset: 'balanced', model: 'dmwgan-pl', seed: 2, records: [rec(100, 0.9), rec(400, 0.05)] },
+    ];
+    const [g] = summarizeRuns(runs);
+    // Cut at 400 (2/3 of 600): seed 0's 400–600, seed 2's 400; seed 1 has nothing late yet.
+    expect(g!.seeds).toEqual([0, 2]);
+    expect(g!.evaluations).toBe(4);
+    expect(g!.metrics.off_manifold_rate!.median).toBeCloseTo(refQuantile([0.4, 0.5, 0.6, 0.05], 0.5), 12);
+    expect(g!.perSeed.map((p) => p.seed)).toEqual([0, 2]);
+    expect(g!.runs).toHaveLength(3);
+    expect(summaryMarkdown([g!])).toContain('Not counted, no late-phase evaluation yet (runs in progress): dmwgan-pl: seed 1.');
   });
 
   it('splits a run with --ema into the trained generators (its raw figures) under the model and the averaged ones as "<model> ema D"', async () => {
