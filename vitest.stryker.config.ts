@@ -25,11 +25,11 @@ export const END_TO_END = [
   'test/web/build.test.ts',
 ];
 
-/** `DMGAN_MUTATION_TESTS` (set by stryker.config.mjs for one folder): only these test files. */
+/** `DMGAN_MUTATION_TESTS` (set by stryker.config.mjs for one folder): only these test files (a JSON array of globs). */
 const only = process.env.DMGAN_MUTATION_TESTS;
 
 const config = mergeConfig(base, defineConfig({ test: { exclude: [...configDefaults.exclude, ...END_TO_END] } }));
 // Replaced, not merged: mergeConfig would append it to the base's include.
-if (only && config.test) config.test.include = [only];
+if (only && config.test) config.test.include = JSON.parse(only) as string[];
 
 export default config;
