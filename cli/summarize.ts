@@ -165,7 +165,7 @@ export function registerSummarizeCommand(program: Command, setExit: (code: numbe
     .command('summarize')
     .description('summarise line runs over seeds: per model the median [IQR] of the late phase, per-seed medians, box/strip plots and trajectories (Markdown + SVG)')
     .argument('<dir>', 'folder of runs (each subfolder with a metrics.jsonl, e.g. a `dmgan sweep lines` --out)')
-    .option('--late-from <iteration>', 'late phase: evaluations at iterations ≥ this (default: the last third of each model's longest run)')
+    .option('--late-from <iteration>', 'late phase: evaluations at iterations ≥ this (default: the last third of each model’s longest run)')
     .option('--peer <dir>', 'also the PyTorch port’s runs (its PREFIX.json files in this folder), as `port <model>` rows')
     .option('--out <file.md>', 'the report (default <dir>/summary.md; its SVG pictures go beside it)')
     .action(async (dir: string, opts: Record<string, unknown>) => {

@@ -163,7 +163,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
     .option('--iterations <n>', 'iterations of each run', '20000')
     .option('--eval-every <n>', 'evaluate every n iterations (and at the end)', '2000')
     .option('--jobs <n>', 'runs at once (child processes)', '1')
-    .option('--late-from <iteration>', 'summary: late phase from this iteration (default: the last third of each model's longest run)')
+    .option('--late-from <iteration>', 'summary: late phase from this iteration (default: the last third of each model’s longest run)')
     .option('--generators <n>', 'passed to each run: generators')
     .option('--backend <name>', `passed to each run: ${CLI_BACKENDS.join(' | ')}`)
     .option('--kernels <where>', 'passed to each run: where the heavy kernels run')
