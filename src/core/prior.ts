@@ -120,12 +120,12 @@ export class LearnedPrior {
     const { columnSums, batchSize } = this.#columnSums(posteriors);
     const n = this.n;
     const r = softmax(this.#logits, 1);
-    // q_c = (1/(B n)) Σ_x Q(c|x); CE = −Σ_c q_c log r_c.
+    // q_c = (1/(B n)) Σ_x Q(c|x); CE = −Σ_c q_c log r_c, with 0·log 0 = 0 (an underflowed r_c Q never picks).
     let crossEntropy = 0;
     const q = new Float64Array(n);
     for (let c = 0; c < n; c++) {
       q[c] = (columnSums[c] ?? 0) / (batchSize * n);
-      crossEntropy -= (q[c] as number) * Math.log(r[c] as number);
+      if (q[c] !== 0) crossEntropy -= (q[c] as number) * Math.log(r[c] as number);
     }
     const entropy = entropyOf(r);
     const weight = this.entropyWeight();

@@ -131,3 +131,65 @@ describe('LearnedPrior.update takes what users have and refuses the rest unharme
     );
   });
 });
+
+describe('LearnedPrior.update: the exact refusals, and the edges it accepts', () => {
+  beforeAll(async () => {
+    await activateBackend('cpu');
+  });
+
+  const refusals: Array<[string, unknown, string]> = [
+    ['a number', 5, 'LearnedPrior.update: expected posterior rows, a Tensor2D or { columnSums, batchSize }, got 5'],
+    ['undefined', undefined, 'LearnedPrior.update: expected posterior rows, a Tensor2D or { columnSums, batchSize }, got undefined'],
+    ['null', null, 'LearnedPrior.update: expected posterior rows, a Tensor2D or { columnSums, batchSize }, got null'],
+    ['a null row', [[1, 0, 0], null], 'LearnedPrior.update: posterior row 1 is not an array of numbers (got null)'],
+    ['a number for a row', [0.3], 'LearnedPrior.update: posterior row 0 is not an array of numbers (got 0.3)'],
+    ['a string for a row (it has a length, but is not an array)', ['abc'], 'LearnedPrior.update: posterior row 0 is not an array of numbers (got abc)'],
+    ['an object without a length for a row', [{ 0: 1, 1: 0, 2: 0 }], 'LearnedPrior.update: posterior row 0 is not an array of numbers (got [object Object])'],
+    ['NaN in a row', [[0.5, Number.NaN, 0.5]], 'LearnedPrior.update: posterior row 0, column 1 is NaN'],
+    ['a row that does not sum to 1', [[0.5, 0.25, 0.5]], 'LearnedPrior.update: posterior row 0 sums to 1.25, not 1 (tolerance 0.0001)'],
+    ['no column sums', { columnSums: undefined, batchSize: 2 }, 'LearnedPrior.update: posteriors have undefined columns, the prior has n = 3'],
+    ['a NaN column sum', { columnSums: [1, Number.NaN, 1], batchSize: 2 }, 'LearnedPrior.update: column sum 1 is NaN'],
+    ['a negative column sum', { columnSums: [3, -1, 0], batchSize: 2 }, 'LearnedPrior.update: column sum 1 is negative (-1)'],
+    [
+      'column sums of 100 rows off by more than 1e-4 per row',
+      { columnSums: [50, 30, 20.011], batchSize: 100 },
+      'LearnedPrior.update: column sums total 100.011, not the batch size 100 (rows of probabilities sum to 1; tolerance 0.0001 per row)',
+    ],
+    ['an empty batch', [], 'LearnedPrior.update: empty batch of posteriors'],
+    ['a row of the wrong width', [[0.5, 0.5]], 'LearnedPrior.update: posterior row 0 has 2 entries, the prior has n = 3'],
+  ];
+
+  it.each(refusals)('refuses %s with a RangeError giving the exact reason', (_name, input, message) => {
+    const prior = trained(3);
+    const before = JSON.stringify(prior.toJSON());
+    expect(() => prior.update(input as never)).toThrow(RangeError);
+    expect(() => prior.update(input as never)).toThrow(message);
+    expect(JSON.stringify(prior.toJSON())).toBe(before);
+  });
+
+  it('refuses a tensor of rank 3 or a disposed tensor with its own RangeError, not a tfjs error', () => {
+    const prior = trained(3);
+    const cube = tf.tensor3d([[[1], [0], [0]]]);
+    const gone = tf.tensor2d([[1, 0, 0]]);
+    gone.dispose();
+    expect(() => prior.update(cube as never)).toThrow('LearnedPrior.update: a posterior tensor must be 2-D [batch, 3], got shape [1, 3, 1]');
+    expect(() => prior.update(gone as tf.Tensor2D)).toThrow(RangeError);
+    expect(() => prior.update(gone as tf.Tensor2D)).toThrow('LearnedPrior.update: the posterior tensor is disposed');
+    cube.dispose();
+  });
+
+  it('accepts column sums with zeros, and totals within 1e-4 per row of the batch size', () => {
+    // A batch of 100 rows off by 0.5e-4 each: within the per-row tolerance (not within 1e-4 in all).
+    const a = new LearnedPrior(3, { entropyWeight: 0.01 });
+    const b = new LearnedPrior(3, { entropyWeight: 0.01 });
+    expect(() => a.update({ columnSums: [50, 30, 20.005], batchSize: 100 })).not.toThrow();
+    // The tolerance is inclusive: 625 rows off by exactly 1e-4 each (625.0625 and 1e-4 · 625 are exact in float64).
+    expect(() => a.update({ columnSums: [300, 200, 125.0625], batchSize: 625 })).not.toThrow();
+    expect(() => a.update({ columnSums: [300, 200, 124.9375], batchSize: 625 })).not.toThrow();
+    // A column that no row chose: the same step as rows that never choose it.
+    b.update({ columnSums: [0, 2, 0], batchSize: 2 });
+    const rows = new LearnedPrior(3, { entropyWeight: 0.01 });
+    rows.update([[0, 1, 0], [0, 1, 0]]);
+    expect(b.logits()).toEqual(rows.logits());
+  });
+});

@@ -52,3 +52,40 @@ describe.each(['cpu', 'wasm'] as const)('QHead closed-form cross-entropy gradien
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('QHead structure and feature shapes', () => {
+  beforeAll(async () => {
+    await activateBackend('cpu');
+  });
+
+  it('is dense → batch norm (shift only) → leaky ReLU → dense, with variables named q/hidden, q/bn and q/logits', () => {
+    const q = new QHead(6, 3, new Random(1), { hidden: 5 });
+    const names = q.trainableVariables.map((v) => v.name.replace(/_\d+$/, ''));
+    expect(names).toEqual(['q/hidden/kernel', 'q/hidden/bias', 'q/bn/beta', 'q/logits/kernel', 'q/logits/bias']);
+    expect(q.trainableVariables.map((v) => v.shape)).toEqual([[6, 5], [5], [5], [5, 3], [3]]);
+    expect(q.stateVariables.map((v) => v.name.replace(/_\d+$/, ''))).toEqual(['q/bn/moving_mean', 'q/bn/moving_variance']);
+    q.dispose();
+  });
+
+  it('flattens image-shaped features [B, h, w, c]: the same logits, loss and gradients as the flat [B, h·w·c] features, dFeatures shaped like the input', () => {
+    const before = tf.memory().numTensors;
+    const rng = new Random('q-rank4');
+    const [a, b] = [new QHead(12, 3, new Random(5), { hidden: 8 }), new QHead(12, 3, new Random(5), { hidden: 8 })];
+    const values = rng.uniformArray(6 * 12, -2, 2);
+    const image = tf.tensor4d(values, [6, 2, 3, 2]);
+    const flat = tf.tensor2d(values, [6, 12]);
+    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3));
+    const [la, lb] = tf.tidy(() => [a.apply(image, false), b.apply(flat, false)]);
+    expect(Array.from(la.dataSync())).toEqual(Array.from(lb.dataSync()));
+    const [ga, gb] = [a.crossEntropyGradients(image, labels), b.crossEntropyGradients(flat, labels)];
+    expect(ga.dFeatures.shape).toEqual([6, 2, 3, 2]);
+    expect(gb.dFeatures.shape).toEqual([6, 12]);
+    expect(Array.from(ga.dFeatures.dataSync())).toEqual(Array.from(gb.dFeatures.dataSync()));
+    expect(ga.loss.dataSync()[0]).toBe(gb.loss.dataSync()[0]);
+    a.trainableVariables.forEach((v, i) => expect(Array.from(ga.grads[v.name]!.dataSync())).toEqual(Array.from(gb.grads[b.trainableVariables[i]!.name]!.dataSync())));
+    tf.dispose([image, flat, labels, la, lb, ga.loss, ga.dFeatures, gb.loss, gb.dFeatures, ...Object.values(ga.grads), ...Object.values(gb.grads)]);
+    a.dispose();
+    b.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MlpCritic } from '../../../../src/core/nn/mlp.js';
-import { negativeSlope } from '../../../../src/core/nn/mlpWasserstein.js';
+import { Dense } from '../../../../src/core/nn/dense.js';
+import { mlpWassersteinGradients, negativeSlope } from '../../../../src/core/nn/mlpWasserstein.js';
 import { Random } from '../../../../src/core/random.js';
 import { activateBackend } from '../../../../src/engine/backend.js';
 import { gradientPenalty } from '../../../../src/losses/gradientPenalty.js';
@@ -162,5 +163,55 @@ describe.each(['cpu', 'wasm'] as const)('closed-form WGAN-GP critic gradients on
     tf.dispose([x, alpha, images]);
     tanh.dispose();
     relu.dispose();
+  });
+});
+
+describe('mlpWassersteinGradients called directly', () => {
+  beforeAll(async () => {
+    await activateBackend('cpu');
+  });
+
+  it('refuses a network without a scalar output and batches that are not equal [B, d], naming them', () => {
+    const rng = new Random('direct-refusals');
+    const layers = [new Dense(2, 4, rng), new Dense(4, 1, rng)];
+    const wide = [new Dense(2, 4, rng), new Dense(4, 2, rng)];
+    const [x, x3, x1, alpha] = [tf.zeros([3, 2]), tf.zeros([3, 3]), tf.zeros([6]), tf.zeros([3, 1])];
+    const penalty = { weight: 10, mode: 'one-sided' } as const;
+    expect(() => mlpWassersteinGradients(wide, 0.2, { real: x, fake: x, alpha, penalty })).toThrow('mlpWassersteinGradients: the last layer must have one output');
+    expect(() => mlpWassersteinGradients([], 0.2, { real: x, fake: x, alpha, penalty })).toThrow('mlpWassersteinGradients: the last layer must have one output');
+    expect(() => mlpWassersteinGradients(layers, 0.2, { real: x1, fake: x, alpha, penalty })).toThrow('mlpWassersteinGradients: real [6] and fake [3,2] must be equal [B, d]');
+    expect(() => mlpWassersteinGradients(layers, 0.2, { real: x, fake: x1, alpha, penalty })).toThrow('mlpWassersteinGradients: real [3,2] and fake [6] must be equal [B, d]');
+    expect(() => mlpWassersteinGradients(layers, 0.2, { real: x, fake: x3, alpha, penalty })).toThrow('mlpWassersteinGradients: real [3,2] and fake [3,3] must be equal [B, d]');
+    // Equal shapes, but not [B, d].
+    expect(() => mlpWassersteinGradients(layers, 0.2, { real: x1, fake: x1, alpha, penalty })).toThrow('mlpWassersteinGradients: real [6] and fake [6] must be equal [B, d]');
+    tf.dispose([x, x3, x1, alpha, ...layers.flatMap((l) => l.variables), ...wide.flatMap((l) => l.variables)]);
+  });
+
+  it('handles layers without a bias: the kernel gradients equal autodiff of the same loss', () => {
+    const before = tf.memory().numTensors;
+    const rng = new Random('no-bias');
+    const layers = [new Dense(2, 8, rng, { useBias: false }), new Dense(8, 1, rng, { useBias: false })];
+    tf.tidy(() => layers[0]!.kernel.assign(tf.mul(layers[0]!.kernel, 3)));
+    const B = 6;
+    const real = tf.tensor2d(rng.uniformArray(B * 2, -1, 1), [B, 2]);
+    const fake = tf.tensor2d(rng.uniformArray(B * 2, -3, 3), [B, 2]);
+    const alpha = tf.tensor2d(rng.uniformArray(B), [B, 1]);
+    const apply = (x: tf.Tensor): tf.Tensor => layers[1]!.apply(tf.leakyRelu(layers[0]!.apply(x), 0.2));
+    const closed = mlpWassersteinGradients(layers, 0.2, { real, fake, alpha, penalty: { weight: WEIGHT, mode: 'two-sided' } });
+    const kernels = layers.map((l) => l.kernel);
+    const auto = tf.variableGrads(() => {
+      const d = tf.sub(tf.mean(apply(fake)), tf.mean(apply(real)));
+      return tf.add(d, tf.mul(gradientPenalty(apply, real, fake, alpha, 'two-sided'), WEIGHT)) as tf.Scalar;
+    }, kernels);
+    expect(Object.keys(closed.grads).sort()).toEqual(kernels.map((k) => k.name).sort());
+    expect(closed.loss.dataSync()[0]!).toBeCloseTo(auto.value.dataSync()[0]!, 4);
+    for (const k of kernels) {
+      const r = auto.grads[k.name]!.dataSync();
+      const scale = Math.max(...Array.from(r, Math.abs), 1e-6);
+      const worst = Math.max(...Array.from(closed.grads[k.name]!.dataSync(), (x, i) => Math.abs(x - r[i]!)));
+      expect(worst / scale, k.name).toBeLessThan(1e-4);
+    }
+    tf.dispose([closed.loss, closed.penalty, ...Object.values(closed.grads), auto.value, ...Object.values(auto.grads), real, fake, alpha, ...kernels]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -89,3 +89,23 @@ describe('Adam ε placement: TF1 form (ε next to the uncorrected √v), as the 
     });
   });
 });
+
+describe('HostAdam saved state', () => {
+  it('continues identically from its JSON, and refuses moments of another size, unchanged', () => {
+    const params = Float64Array.from(START);
+    const adam = new HostAdam(START.length, LARGE_EPS);
+    adam.apply(params, GRADS[0] as number[]);
+    const saved = adam.toJSON();
+    const copy = new HostAdam(START.length, LARGE_EPS);
+    copy.load(JSON.parse(JSON.stringify(saved)) as typeof saved);
+    const [a, b] = [Float64Array.from(params), Float64Array.from(params)];
+    adam.apply(a, GRADS[1] as number[]);
+    copy.apply(b, GRADS[1] as number[]);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    b.forEach((x, k) => expect(x).toBeCloseTo(tf1Adam(START[k] as number, column(k).slice(0, 2), LARGE_EPS)[1] as number, 12));
+    const before = copy.toJSON();
+    expect(() => copy.load({ ...saved, m: [0, 0] })).toThrow('Adam state has 2 entries, expected 3');
+    expect(() => copy.load({ ...saved, v: [0, 0, 0, 0] })).toThrow('Adam state has 3 entries, expected 3');
+    expect(copy.toJSON()).toEqual(before);
+  });
+});
