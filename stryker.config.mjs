@@ -59,6 +59,8 @@ export default {
   // tfjs kernels are slow and the machine is shared: a mutant times out at 2.5 × its tests'
   // time in the dry run + 10 s, so only real hangs (a mutated loop bound) count as timeouts.
   timeoutFactor: 2.5,
+  // The ONNX adapter's tests took over Stryker's default 5 minutes for the first (dry) run on a loaded 2-core machine.
+  dryRunTimeoutMinutes: 30,
   timeoutMS: 10_000,
   // Two cores here; raise it with --concurrency N on a bigger machine.
   concurrency: 1,
