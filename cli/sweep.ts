@@ -135,7 +135,10 @@ export async function runSweep(o: SweepOptions, lateFrom: number | undefined, lo
       children.delete(child);
       done += 1;
       if (code !== 0) failed.push(run.name);
-      log(`sweep: ${run.name}: ${code === 0 ? 'finished' : `failed (exit ${code ?? 'n/a'}; see ${join(run.dir, CHILD_LOG)})`} in ${seconds(Date.now() - started)} [${done}/${runs.length}]`);
+      // A run stopped by a signal also exits 0: its folder says whether it reached the budget.
+      const after = code === 0 ? await runState(run.dir, o.iterations) : null;
+      const outcome = code !== 0 ? `failed (exit ${code ?? 'n/a'}; see ${join(run.dir, CHILD_LOG)})` : after?.kind === 'finished' ? 'finished' : `stopped${after?.kind === 'resume' ? ` at iteration ${after.at}` : ''} (re-run to continue)`;
+      log(`sweep: ${run.name}: ${outcome} in ${seconds(Date.now() - started)} [${done}/${runs.length}]`);
     }
   };
   const started = Date.now();

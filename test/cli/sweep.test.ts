@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -61,6 +61,20 @@ describe('dmgan sweep lines', () => {
     const s = dmgan(['summarize', out, '--late-from', '300', '--out', join(out, 'late.md')]);
     expect(s.status).toBe(0);
     expect(readFileSync(join(out, 'late.md'), 'utf8')).toMatch(/\| dmwgan-pl \| 2 \| 2 \|/);
+  });
+
+  it('on SIGTERM starts no more runs, and says the running one stopped at its checkpoint (not "finished")', async () => {
+    const out = join(tmp, 'stopped');
+    const run = join(out, 'balanced-wgan-gp-s0');
+    const child = spawn(process.execPath, [CLI, 'sweep', 'lines', '--seeds', '0', '--models', 'wgan-gp', '--iterations', '1000000', '--eval-every', '50', '--jobs', '1', '--backend', 'wasm', '--kernels', 'wasm', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    // Signalled once the run has checkpointed (every evaluation): it is training.
+    while (!(existsSync(join(run, 'checkpoints')) && readdirSync(join(run, 'checkpoints')).some((f) => f.startsWith('step-')))) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    expect(await new Promise<number | null>((done) => child.on('exit', done))).toBe(0);
+    expect(stdout).toMatch(/balanced-wgan-gp-s0: stopped at iteration \d+ \(re-run to continue\) in \d+\.\d s \[1\/1\]/);
+    expect(stdout).not.toContain('balanced-wgan-gp-s0: finished');
   });
 
   it('refuses bad options with one line naming the option (exit 2)', () => {
