@@ -2,16 +2,12 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { z } from 'zod';
-import { EXPORT_METADATA, imageLayout, sampleFeeds } from '../adapters/onnx/export/exported.js';
+import { EXPORT_METADATA, imageLayout, sampleExported } from '../adapters/onnx/export/exported.js';
 import { decodeModel } from '../adapters/onnx/proto.js';
-import { Random } from '../src/core/random.js';
 import type { AtomicData } from '../adapters/files/atomicFile.js';
 import { imageGridPng } from '../plugins/report/mnist/index.js';
 import { UsageError } from './options.js';
 import { checkOutFile, writeOutFile } from './outDir.js';
-
-/** Rows per onnxruntime call (bounds memory for large counts). */
-const CHUNK = 4096;
 
 const integer = (flag: string, min: number) =>
   z
@@ -122,36 +118,22 @@ export async function sampleOnnx(
   const total = chosen?.length ?? count;
   const ort = await loadOrt();
   const session = await ort.InferenceSession.create(bytes);
-  const rng = new Random(`dmgan-sample:${seed}`);
-  const parts: Float32Array[] = [];
-  const ids = new Int32Array(total);
-  let sampleShape: number[] = [];
   try {
-    for (let start = 0; start < total; start += CHUNK) {
-      const b = Math.min(CHUNK, total - start);
-      const drawn = sampleFeeds(rng, f, chosen, start, b);
-      const feeds: Record<string, Ort.Tensor> = { z: new ort.Tensor('float32', drawn.z, [b, f.latentDim]) };
-      if (drawn.u) feeds.u = new ort.Tensor('float32', drawn.u, [b]);
-      if (drawn.generator) {
-        feeds.generator = new ort.Tensor('int64', BigInt64Array.from(drawn.generator, (g) => BigInt(g)), [b]);
-        ids.set(drawn.generator, start);
-      }
-      const out = await session.run(feeds);
-      const x = out.x as Ort.Tensor;
-      sampleShape = x.dims.slice(1).map(Number);
-      parts.push(Float32Array.from(x.data as Float32Array));
-      if (f.mode === 'prior') ids.set(Array.from(out.generator?.data as BigInt64Array, Number), start);
-    }
+    const { samples, sampleShape, ids } = await sampleExported<Ort.Tensor>(
+      {
+        float32: (data, dims) => new ort.Tensor('float32', data, dims),
+        int64: (data, dims) => new ort.Tensor('int64', data, dims),
+        run: (feeds) => session.run(feeds),
+      },
+      f,
+      chosen,
+      total,
+      seed,
+    );
+    return { samples, sampleShape, ids, mode: f.mode, facts: f };
   } finally {
     await session.release();
   }
-  const samples = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    samples.set(p, offset);
-    offset += p.length;
-  }
-  return { samples, sampleShape, ids, mode: f.mode, facts: f };
 }
 
 /** The ids `choice` asks for, checked against the file (null: the prior's draw). */

@@ -1,4 +1,4 @@
-import type { Random } from '../../../src/core/random.js';
+import { Random } from '../../../src/core/random.js';
 
 /**
  * What a file written by `dmgan export` means to whoever samples it — the CLI's `sample` and
@@ -45,4 +45,55 @@ export function sampleFeeds(rng: Random, file: SampledFile, chosen: Int32Array |
   const z = file.latent === 'normal' ? rng.normalArray(b * file.latentDim) : rng.uniformArray(b * file.latentDim, -1, 1);
   if (file.mode === 'prior') return { z, generator: null, u: rng.uniformArray(b) };
   return { z, generator: chosen ? chosen.subarray(start, start + b) : rng.categorical(file.prior, b), u: null };
+}
+
+/** Rows per onnxruntime call when sampling (bounds memory for large counts). */
+export const SAMPLE_CHUNK = 4096;
+
+/** An onnxruntime tensor (node or web) as the sampler reads it. */
+export interface SampledTensor {
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+/** The onnxruntime (node or web) the sampler runs: its tensors and an open session on the file. */
+export interface SamplingRuntime<T> {
+  float32(data: Float32Array, dims: number[]): T;
+  int64(data: BigInt64Array, dims: number[]): T;
+  run(feeds: Record<string, T>): Promise<Readonly<Record<string, SampledTensor | undefined>>>;
+}
+
+/**
+ * `total` samples of an exported file and the generator of each, drawn from `seed` in chunks
+ * with {@link sampleFeeds}: the one sampling loop of `dmgan sample` and the browser page, so a
+ * file and a seed give the same samples in both. `chosen`: the ids to draw (ids mode), or null.
+ */
+export async function sampleExported<T>(runtime: SamplingRuntime<T>, file: SampledFile, chosen: Int32Array | null, total: number, seed: number): Promise<{ samples: Float32Array; sampleShape: number[]; ids: Int32Array }> {
+  const rng = new Random(`dmgan-sample:${seed}`);
+  const parts: Float32Array[] = [];
+  const ids = new Int32Array(total);
+  let sampleShape: number[] = [];
+  for (let start = 0; start < total; start += SAMPLE_CHUNK) {
+    const b = Math.min(SAMPLE_CHUNK, total - start);
+    const drawn = sampleFeeds(rng, file, chosen, start, b);
+    const feeds: Record<string, T> = { z: runtime.float32(drawn.z, [b, file.latentDim]) };
+    if (drawn.u) feeds.u = runtime.float32(drawn.u, [b]);
+    if (drawn.generator) {
+      feeds.generator = runtime.int64(BigInt64Array.from(drawn.generator, (g) => BigInt(g)), [b]);
+      ids.set(drawn.generator, start);
+    }
+    const out = await runtime.run(feeds);
+    const x = out.x;
+    if (!x) throw new Error("the model has no output 'x'");
+    sampleShape = x.dims.slice(1).map(Number);
+    parts.push(Float32Array.from(x.data as Float32Array));
+    if (file.mode === 'prior') ids.set(Array.from(out.generator?.data as BigInt64Array, Number), start);
+  }
+  const samples = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    samples.set(p, offset);
+    offset += p.length;
+  }
+  return { samples, sampleShape, ids };
 }
