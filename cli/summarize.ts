@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { writeFileAtomic } from '../adapters/files/atomicFile.js';
 import { renderBoxStripSvg, renderTrajectoriesSvg } from '../plugins/report/index.js';
+import { pairedMarkdown } from '../src/experiments/lines/paired.js';
 import { fromDmganRecord, fromPortRun, metricsFor, SUMMARY_METRIC_LABELS, summarizeRuns, summaryMarkdown } from '../src/experiments/lines/summary.js';
 import type { SummaryGroup, SummaryMetric, SummaryRun } from '../src/experiments/lines/summary.js';
 import { LINE_DATASETS } from '../src/metrics/lines/data.js';
@@ -137,6 +138,7 @@ export async function writeSummary(dir: string, options: SummaryOptions = {}): P
     title: `Line-experiment runs in ${dir}`,
     ...(options.lateFrom === undefined ? {} : { lateFrom: options.lateFrom }),
     pictures: (dataset, metric) => ({ box: pictureName(dataset, metric, 'box'), trajectories: pictureName(dataset, metric, 'trajectories') }),
+    sections: (dataset) => pairedMarkdown(groups.filter((g) => g.dataset === dataset)),
     notes: options.peer ? [`Rows named \`port …\`: the PyTorch reference port's runs in ${options.peer} (its own random streams: compare distributions, not seeds).`] : [],
   });
   await writeFileAtomic(out, markdown);

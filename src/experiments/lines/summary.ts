@@ -147,6 +147,8 @@ export interface SummaryGroup {
   readonly dataset: string;
   readonly model: string;
   readonly seeds: readonly number[];
+  /** First iteration of the late phase. */
+  readonly lateFrom: number;
   /** Late-phase evaluations over all seeds. */
   readonly evaluations: number;
   /** Over every late (seed, evaluation) pair; null when no value. */
@@ -185,6 +187,7 @@ export function summarizeRuns(runs: readonly SummaryRun[], options: { readonly l
       dataset: (rs[0] as SummaryRun).dataset,
       model: (rs[0] as SummaryRun).model,
       seeds: late.map((l) => l.seed),
+      lateFrom: cut,
       evaluations: late.reduce((s, l) => s + l.records.length, 0),
       metrics: byMetric((m) => spread(values[m].map((v) => v.value))),
       perSeed: late.map(({ seed, records }) => ({ seed, evaluations: records.length, medians: byMetric((m) => spread(records.map((r) => r[m]))?.median ?? null) })),
@@ -210,10 +213,11 @@ export interface SummaryPictures {
 
 /**
  * The Markdown report: per dataset, a table (median [Q1, Q3] over the late (seed, evaluation)
- * pairs, n seeds, n evaluations), the per-seed medians, and the pictures.
+ * pairs, n seeds, n evaluations), the per-seed medians, `sections(dataset)` (more Markdown
+ * lines), and the pictures.
  * @param pictures `pictures(dataset, metric)`: the files the report links, if any.
  */
-export function summaryMarkdown(groups: readonly SummaryGroup[], options: { readonly title?: string; readonly lateFrom?: number; readonly pictures?: (dataset: string, metric: SummaryMetric) => SummaryPictures | undefined; readonly notes?: readonly string[] } = {}): string {
+export function summaryMarkdown(groups: readonly SummaryGroup[], options: { readonly title?: string; readonly lateFrom?: number; readonly pictures?: (dataset: string, metric: SummaryMetric) => SummaryPictures | undefined; readonly notes?: readonly string[]; readonly sections?: (dataset: string) => readonly string[] } = {}): string {
   const out: string[] = [`# ${options.title ?? 'line-experiment runs'}`, ''];
   out.push(
     `Late phase: ${options.lateFrom === undefined ? 'the last third of each model’s longest run (evaluations at iterations ≥ 2/3 of its last one)' : `evaluations at iterations ≥ ${options.lateFrom}`}. ` +
@@ -237,7 +241,7 @@ export function summaryMarkdown(groups: readonly SummaryGroup[], options: { read
     for (const g of gs) {
       for (const s of g.perSeed) out.push(`| ${g.model} | ${s.seed} | ${s.evaluations} | ${metrics.map((m) => (s.medians[m] === null ? 'n/a' : f3(s.medians[m] as number))).join(' | ')} |`);
     }
-    out.push('');
+    out.push('', ...(options.sections?.(dataset) ?? []), '');
     for (const m of metrics) {
       const p = options.pictures?.(dataset, m);
       if (p) out.push(`### ${SUMMARY_METRIC_LABELS[m]}`, '', `![${SUMMARY_METRIC_LABELS[m]}, late phase, per model](${p.box})`, '', `![${SUMMARY_METRIC_LABELS[m]} of every seed over iterations](${p.trajectories})`, '');

@@ -53,6 +53,10 @@ function writeRuns(dir: string): void {
   mkdirSync(join(other, 'checkpoints'), { recursive: true });
   writeFileSync(join(other, 'metrics.json'), JSON.stringify({ dataset: 'unbalanced', model: 'wgan-gp', seed: 7, iterations: 600 }));
   writeFileSync(join(other, 'metrics.jsonl'), [100, 600].map((it) => `${JSON.stringify(record(it, 0.5, [1], [0]))}\n`).join(''));
+  // One generator on seed 0, evaluated late only: pairs with dmwgan-pl seed 0 at 400, 500, 600.
+  const single = join(dir, 'unbalanced-wgan-gp-s0');
+  mkdirSync(single, { recursive: true });
+  writeFileSync(join(single, 'metrics.jsonl'), [400, 500, 600].map((it) => `${JSON.stringify(record(it, 0.25, [1], [0]))}\n`).join(''));
 }
 
 /** A port `PREFIX.json`: unbalanced with the 0.7 segment second, prior variant, its stored eff_gens_gt_0.05 different from r > 1/2n. */
@@ -90,11 +94,12 @@ describe('line-run statistics (src/experiments/lines/summary.ts)', () => {
     const dir = join(tmp, 'runs');
     writeRuns(dir);
     const runs = await loadDmganRuns(dir);
-    expect(runs.map((r) => `${r.model}/${r.seed}`)).toEqual(['dmwgan-pl/0', 'dmwgan-pl/1', 'dmwgan-pl/2', 'wgan-gp/7']);
+    expect(runs.map((r) => `${r.model}/${r.seed}`)).toEqual(['dmwgan-pl/0', 'dmwgan-pl/1', 'dmwgan-pl/2', 'wgan-gp/0', 'wgan-gp/7']);
     const [pl, gp] = summarizeRuns(runs);
     const late = [0, 1, 2].flatMap((s) => OFF[s]!.slice(3));
     expect(pl!.evaluations).toBe(9);
     expect(pl!.seeds).toEqual([0, 1, 2]);
+    expect(pl!.lateFrom).toBe(400);
     expect(pl!.metrics.off_manifold_rate!.median).toBeCloseTo(refQuantile(late, 0.5), 12);
     expect(pl!.metrics.off_manifold_rate!.q1).toBeCloseTo(refQuantile(late, 0.25), 12);
     expect(pl!.metrics.off_manifold_rate!.q3).toBeCloseTo(refQuantile(late, 0.75), 12);
@@ -106,8 +111,8 @@ describe('line-run statistics (src/experiments/lines/summary.ts)', () => {
     // Unbalanced: the heavy (0.7) segment is 0; generators 0 and 1 dominate it.
     expect(pl!.metrics.heavy_prior_mass!.median).toBeCloseTo(0.82, 12);
     expect(pl!.perSeed.map((s) => s.medians.off_manifold_rate)).toEqual([0.2, 0.45, 0.35]);
-    // The other run: late phase ≥ 400 holds only iteration 600; one generator has no heavy-segment mass.
-    expect(gp!.evaluations).toBe(1);
+    // One generator: late phase ≥ 400 holds 400–600 of seed 0 and only 600 of seed 7; no heavy-segment mass.
+    expect(gp!.evaluations).toBe(4);
     expect(gp!.metrics.heavy_prior_mass).toBeNull();
     // --late-from 500: the last two evaluations of each seed.
     const cut = summarizeRuns(runs, { lateFrom: 500 })[0]!;
@@ -186,8 +191,11 @@ describe('line-run statistics (src/experiments/lines/summary.ts)', () => {
     expect(md).toContain('prior mass on the 0.7 segment');
     const box = readFileSync(join(tmp, 'report', 'both-unbalanced-off_manifold_rate-box.svg'), 'utf8');
     expect(box).toContain('port dmwgan-pl');
-    expect(box.match(/<circle/g)).toHaveLength(9 + 1 + 4);
-    expect(readFileSync(join(tmp, 'report', 'both-unbalanced-energy_distance-trajectories.svg'), 'utf8').match(/<path fill="none"/g)).toHaveLength(3 + 1 + 2);
+    expect(box.match(/<circle/g)).toHaveLength(9 + 1 + 3 + 4);
+    expect(readFileSync(join(tmp, 'report', 'both-unbalanced-energy_distance-trajectories.svg'), 'utf8').match(/<path fill="none"/g)).toHaveLength(3 + 2 + 2);
+    // Seed 0 against one generator: 0.3, 0.2, 0.1 against 0.25 → ratios 1.2, 0.8, 0.4; the prior keeps 2 generators.
+    expect(md).toContain('| dmwgan-pl | wgan-gp | 1 | 3 | 2 of 3 (67 %) | 0.800 [0.600, 1] |');
+    expect(md).toMatch(/\| 400 \| 0\/1 \|\n\| 500 \| 1\/1 \|\n\| 600 \| 1\/1 \|/);
     expect(md).toContain('(both-unbalanced-off_manifold_rate-box.svg)');
   });
 });
