@@ -85,8 +85,11 @@ function conv(inputs: readonly (Value | undefined)[], ctx: OpContext): Value[] {
   const g = geometry(w, ctx);
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const m = w.shape[0] ?? 0;
-  if (c !== (w.shape[1] ?? 0) * g.group || m % g.group !== 0) {
+  if (c !== (w.shape[1] ?? 0) * g.group) {
     throw new OnnxImportError(`input has ${c} channels, weight [${w.shape.join(', ')}] with group ${g.group} expects ${(w.shape[1] ?? 0) * g.group}`, { node: ctx.node });
+  }
+  if (m % g.group !== 0) {
+    throw new OnnxImportError(`weight [${w.shape.join(', ')}] has ${m} output channels, which group ${g.group} does not divide`, { node: ctx.node });
   }
   const autoPad = ctx.attrs.string('auto_pad', 'NOTSET');
   const eff = [(g.kernel[0] - 1) * g.dilations[0] + 1, (g.kernel[1] - 1) * g.dilations[1] + 1];
@@ -153,11 +156,14 @@ function convTranspose(inputs: readonly (Value | undefined)[], ctx: OpContext): 
   const outputShape = ctx.attrs.ints('output_shape');
   if (outputShape !== undefined || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     const target = outputShape ? outputShape.slice(-2) : [h * g.strides[0], wd * g.strides[1]];
-    // A negative total (output_shape larger than the natural size) grows the end, like output_padding.
     const total = [0, 1].map((i) => (full[i] ?? 0) - (target[i] ?? 0));
     // Matches onnxruntime: SAME_LOWER (and output_shape without auto_pad) put the odd pixel first.
-    const split = (t: number): [number, number] =>
-      autoPad === 'SAME_UPPER' ? [Math.floor(t / 2), t - Math.floor(t / 2)] : [t - Math.floor(t / 2), Math.floor(t / 2)];
+    // A negative total (output_shape larger than the natural size, which onnxruntime refuses)
+    // grows the end only, like output_padding.
+    const split = (t: number): [number, number] => {
+      if (t < 0) return [0, t];
+      return autoPad === 'SAME_UPPER' ? [Math.floor(t / 2), t - Math.floor(t / 2)] : [t - Math.floor(t / 2), Math.floor(t / 2)];
+    };
     [top, bottom] = split(total[0] ?? 0);
     [left, right] = split(total[1] ?? 0);
   } else if (autoPad === 'VALID') {

@@ -7,39 +7,44 @@ import type { OpContext, OpSpec } from './types.js';
 
 type Inputs = readonly (Value | undefined)[];
 
-/** Source coordinate of output index `x` on one axis (ONNX coordinate_transformation_mode). */
-function sourceCoordinate(mode: string, x: number, scale: number, inLen: number, outLen: number, ctx: OpContext): number {
+/** Source coordinate of output index `x` on one axis, given the axis' scale and lengths. */
+type CoordinateTransform = (x: number, scale: number, inLen: number, outLen: number) => number;
+
+/** ONNX coordinate_transformation_mode, checked when the node runs, whatever its scales. */
+function coordinateTransform(mode: string, ctx: OpContext): CoordinateTransform {
   switch (mode) {
     case 'half_pixel':
-      return (x + 0.5) / scale - 0.5;
+      return (x, scale) => (x + 0.5) / scale - 0.5;
     case 'pytorch_half_pixel':
-      return outLen > 1 ? (x + 0.5) / scale - 0.5 : 0;
+      return (x, scale, _inLen, outLen) => (outLen > 1 ? (x + 0.5) / scale - 0.5 : 0);
     case 'align_corners':
-      return outLen === 1 ? 0 : (x * (inLen - 1)) / (outLen - 1);
+      return (x, _scale, inLen, outLen) => (outLen === 1 ? 0 : (x * (inLen - 1)) / (outLen - 1));
     case 'asymmetric':
-      return x / scale;
+      return (x, scale) => x / scale;
     case 'tf_half_pixel_for_nn':
-      return (x + 0.5) / scale;
-    case 'half_pixel_symmetric': {
-      const adjustment = outLen / (scale * inLen);
-      const offset = (inLen / 2) * (1 - adjustment);
-      return offset + (x + 0.5) / scale - 0.5;
-    }
+      return (x, scale) => (x + 0.5) / scale;
+    case 'half_pixel_symmetric':
+      return (x, scale, inLen, outLen) => {
+        const adjustment = outLen / (scale * inLen);
+        const offset = (inLen / 2) * (1 - adjustment);
+        return offset + (x + 0.5) / scale - 0.5;
+      };
     default:
       throw new OnnxImportError(`coordinate_transformation_mode "${mode}" is not supported`, { node: ctx.node });
   }
 }
 
-function nearest(mode: string, v: number, ctx: OpContext): number {
+/** ONNX nearest_mode: how a source coordinate rounds to a pixel. */
+function rounding(mode: string, ctx: OpContext): (v: number) => number {
   switch (mode) {
     case 'round_prefer_floor':
-      return v - Math.floor(v) === 0.5 ? Math.floor(v) : Math.round(v);
+      return (v) => (v - Math.floor(v) === 0.5 ? Math.floor(v) : Math.round(v));
     case 'round_prefer_ceil':
-      return Math.round(v);
+      return (v) => Math.round(v);
     case 'floor':
-      return Math.floor(v);
+      return (v) => Math.floor(v);
     case 'ceil':
-      return Math.ceil(v);
+      return (v) => Math.ceil(v);
     default:
       throw new OnnxImportError(`nearest_mode "${mode}" is not supported`, { node: ctx.node });
   }
@@ -49,7 +54,7 @@ function nearest(mode: string, v: number, ctx: OpContext): number {
  * Nearest-neighbour resize as one `gather` per resized axis: exact for every coordinate mode
  * and differentiable (the gradient scatters back to the chosen source pixels).
  */
-function resizeNearest(x: tf.Tensor, outDims: number[], scales: number[], ctx: OpContext, coordMode: string, nearestMode: string): tf.Tensor {
+function resizeNearest(x: tf.Tensor, outDims: number[], scales: number[], source: CoordinateTransform, round: (v: number) => number): tf.Tensor {
   let y = x;
   for (let axis = 0; axis < x.rank; axis++) {
     const inLen = x.shape[axis] ?? 1;
@@ -58,8 +63,7 @@ function resizeNearest(x: tf.Tensor, outDims: number[], scales: number[], ctx: O
     if (inLen === outLen && scale === 1) continue;
     const idx = new Int32Array(outLen);
     for (let i = 0; i < outLen; i++) {
-      const src = sourceCoordinate(coordMode, i, scale, inLen, outLen, ctx);
-      idx[i] = Math.min(Math.max(nearest(nearestMode, src, ctx), 0), inLen - 1);
+      idx[i] = Math.min(Math.max(round(source(i, scale, inLen, outLen)), 0), inLen - 1);
     }
     y = tf.gather(y, tf.tensor1d(idx, 'int32'), axis);
   }
@@ -125,7 +129,7 @@ function resize(inputs: Inputs, ctx: OpContext, upsample: boolean): Value[] {
   checkShape(outDims, 'Resize output', ctx.node);
   const coordMode = upsample || ctx.opset < 11 ? 'asymmetric' : ctx.attrs.string('coordinate_transformation_mode', 'half_pixel');
   const nearestMode = upsample || ctx.opset < 11 ? 'floor' : ctx.attrs.string('nearest_mode', 'round_prefer_floor');
-  return [resizeNearest(x, outDims, scales, ctx, coordMode, nearestMode)];
+  return [resizeNearest(x, outDims, scales, coordinateTransform(coordMode, ctx), rounding(nearestMode, ctx))];
 }
 
 /** Nearest-neighbour Resize and the deprecated Upsample. */

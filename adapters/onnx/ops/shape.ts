@@ -18,7 +18,7 @@ function reshape(inputs: Inputs, ctx: OpContext): Value[] {
   const x = need(inputs, 0, ctx);
   const inShape = shapeOf(x);
   const inSize = inShape.reduce((p, d) => p * d, 1);
-  const target = ctx.opset < 5 ? (ctx.attrs.ints('shape') ?? []) : readInts(need(inputs, 1, ctx), 'shape input', ctx.node);
+  const target = readInts(need(inputs, 1, ctx), 'shape input', ctx.node);
   const allowZero = ctx.attrs.int('allowzero', 0) !== 0;
   let inferAt = -1;
   const dims = target.map((d, i) => {
@@ -222,7 +222,7 @@ function pad(inputs: Inputs, ctx: OpContext): Value[] {
   let value = 0;
   let axes = [...Array(x.rank).keys()];
   if (ctx.opset < 11) {
-    pads = ctx.attrs.ints('pads') ?? ctx.attrs.ints('paddings') ?? [];
+    pads = ctx.attrs.ints('pads') ?? [];
     value = ctx.attrs.float('value', 0);
   } else {
     pads = readInts(need(inputs, 1, ctx), 'pads input', ctx.node);

@@ -5,6 +5,7 @@ import { buildOnnxExport } from '../../../../adapters/onnx/export/index.js';
 import { withDMGAN } from '../../../../src/api/index.js';
 import { Random } from '../../../../src/core/random.js';
 import { FIXTURES, maxAbsDiff, useCpu } from '../helpers.js';
+import { at, feed, init, nodeError, runOne } from './oneNode.js';
 
 // Equal / Where / ReduceSum exist in the importer so that dmgan's own ids-mode exports import
 // again; opset 9 writes ReduceSum's axes as an attribute, opset 13 as an input.
@@ -31,5 +32,30 @@ describe('importOnnx of exported ensembles (Equal, Where, ReduceSum)', () => {
     }
     imported.dispose();
     dmgan.dispose();
+  });
+});
+
+describe('Equal, Where and ReduceSum one node at a time', () => {
+  beforeAll(useCpu);
+
+  it('Equal refuses mixed dtypes; Where refuses a condition that is not bool', async () => {
+    expect(await nodeError({ op: 'Equal', inputs: [feed([1, 2], [2]), feed([1, 2], [2], 'int32')] })).toBe('node "n": Equal input dtypes differ (float32 vs int64)');
+    expect(await nodeError({ op: 'Where', inputs: [feed([1, 0], [2]), feed([1, 2], [2]), feed([3, 4], [2])] })).toBe('node "n": Where condition must be bool, got float32');
+    expect(await nodeError({ op: 'Where', inputs: [feed([1, 0], [2], 'bool'), feed([1, 2, 3], [3]), feed([3, 4], [2])] })).toBe('node "n": shapes [2] and [3] do not broadcast');
+  });
+
+  it('Where broadcasts condition, x and y to one shape', async () => {
+    const out = await runOne({ op: 'Where', inputs: [feed([1, 0], [2, 1], 'bool'), feed([1, 2, 3], [1, 3]), feed([-1], [])] });
+    expect(out).toEqual({ shape: [2, 3], dtype: 'float32', data: [1, 2, 3, -1, -1, -1] });
+  });
+
+  it('ReduceSum: axes as an input from opset 13 (none: every axis, or a copy with noop_with_empty_axes), an attribute before', async () => {
+    const x = feed([1, 2, 3, 4, 5, 6], [2, 3]);
+    expect(await runOne({ op: 'ReduceSum', inputs: [x, init([1], [1])], attrs: [at.int('keepdims', 0)] })).toEqual({ shape: [2], dtype: 'float32', data: [6, 15] });
+    expect(await runOne({ op: 'ReduceSum', inputs: [x, init([-2], [1])] })).toEqual({ shape: [1, 3], dtype: 'float32', data: [5, 7, 9] });
+    expect(await runOne({ op: 'ReduceSum', inputs: [x] })).toEqual({ shape: [1, 1], dtype: 'float32', data: [21] });
+    expect(await runOne({ op: 'ReduceSum', inputs: [x], attrs: [at.int('keepdims', 0)] })).toEqual({ shape: [], dtype: 'float32', data: [21] });
+    expect(await runOne({ op: 'ReduceSum', inputs: [x], attrs: [at.int('noop_with_empty_axes', 1)] })).toEqual({ shape: [2, 3], dtype: 'float32', data: [1, 2, 3, 4, 5, 6] });
+    expect(await runOne({ op: 'ReduceSum', opset: 11, inputs: [x], attrs: [at.ints('axes', [0])] })).toEqual({ shape: [1, 3], dtype: 'float32', data: [5, 7, 9] });
   });
 });
