@@ -16,7 +16,10 @@ const FOLDERS = {
   'src/core/maths': ['test/src/core/{prior,priorInput,effectiveGenerators,qHead}.test.ts', 'test/src/core/{optim,nn}/*.test.ts'],
   'src/losses': ['test/src/losses/**/*.test.ts'],
   'src/metrics': ['test/src/metrics/**/*.test.ts'],
-  'adapters/onnx/ops': ['test/adapters/onnx/**/*.test.ts'],
+  // The operators against their op-level tests: the ONNX conformance cases, the exported
+  // ensembles' Equal/Where/ReduceSum, training-mode batch norm against PyTorch (~10 s in all;
+  // the folder's model, gradient and export tests take minutes per mutant here).
+  'adapters/onnx/ops': ['test/adapters/onnx/{conformance,bnTraining}.test.ts', 'test/adapters/onnx/ops/*.test.ts'],
   'plugins/dmgan': ['test/plugins/dmgan/**/*.test.ts'],
 };
 const folder = process.env.DMGAN_MUTATION_FOLDER;
