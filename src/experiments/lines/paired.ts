@@ -38,7 +38,7 @@ export interface PairedComparison {
 }
 
 /**
- * The reference a model is paired with, or null: the single generator of the same family —
+ * The models a model is paired with (none for a single generator): the single generator of the same family —
  * `wgan-gp` for dmgan's models, `wgan-gp ema D` for averaged ones, `port wgan-gp` for the port's —
  * and, for an averaged model, the trained generators of the same runs (`dmwgan-pl ema D` against
  * `dmwgan-pl`).
