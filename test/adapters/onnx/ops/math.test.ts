@@ -41,6 +41,10 @@ describe('ONNX arithmetic ops (adapters/onnx/ops/math.ts)', () => {
     expect(await nodeError({ op: 'Gemm', inputs: [feed([1, 2, 3, 4], [2, 2]), feed([1, 2, 3, 4], [2, 2]), feed([1, 2, 3], [3])] })).toBe('node "n": shapes [2, 2] and [3] do not broadcast');
   });
 
+  it('names a required input the node leaves out', async () => {
+    expect(await nodeError({ op: 'Gemm', inputs: [feed([1, 2], [1, 2]), null] })).toBe('node "n": missing required input 1');
+  });
+
   it('Gemm: alpha scales A·B, beta scales C, and beta = 0 ignores C', async () => {
     const a = feed([1, 2, 3, 4], [2, 2]);
     const b = feed([5, 6, 7, 8], [2, 2]);

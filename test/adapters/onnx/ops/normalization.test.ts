@@ -71,6 +71,13 @@ describe('ONNX BatchNormalization (adapters/onnx/ops/normalization.ts)', () => {
     expectClose(one.runningVar, [3.6, 8.1]);
   });
 
+  it('in training with the running statistics fed at run time (not initializers): batch statistics, nothing to update', async () => {
+    const fedStats = await trainStep({ ...bn(), inputs: [...bn().inputs.slice(0, 3), feed([1, 2], [2]), feed([4, 9], [2])] });
+    expect(fedStats.runningMean).toEqual([]);
+    const expected = X.map((x, i) => ((x - mean(channel(i % 2))) / Math.sqrt(biasedVar(channel(i % 2)) + 1e-5)) * [2, 0.5][i % 2]! + [0.1, -0.1][i % 2]!);
+    expectClose(fedStats.y, expected, 1e-4);
+  });
+
   it("with the importer's batchNorm: 'inference' option, training uses and keeps the running statistics", async () => {
     const { y, runningMean, runningVar } = await trainStep(bn(), 'inference');
     expectClose(runningMean, [1, 2]);

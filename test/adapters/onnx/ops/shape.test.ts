@@ -44,6 +44,7 @@ describe('ONNX shape ops (adapters/onnx/ops/shape.ts)', () => {
     expect(await runOne({ op: 'Concat', inputs: [a, init([7, 8], [1, 2])], attrs: [at.int('axis', -2)] })).toEqual({ shape: [3, 2], dtype: 'int32', data: [1, 2, 3, 4, 7, 8] });
     // A float input sends the whole concatenation through tfjs.
     expectClose((await runOne({ op: 'Concat', inputs: [feed([1, 2], [1, 2]), feed([3, 4], [1, 2])], attrs: [at.int('axis', 0)] })).data, [1, 2, 3, 4]);
+    expect(await nodeError({ op: 'Concat', inputs: [null, null] })).toBe('node "n": Concat needs inputs');
     expect(await nodeError({ op: 'Concat', inputs: [X23, feed([1, 2, 3, 4], [2, 2])], attrs: [at.int('axis', 0)] })).toBe('node "n": cannot concatenate shapes [2, 3] and [2, 2] on axis 0');
     expect(await nodeError({ op: 'Concat', inputs: [X23, feed([1, 2, 3], [3])], attrs: [at.int('axis', 0)] })).toBe('node "n": cannot concatenate shapes [2, 3] and [3] on axis 0');
   });
