@@ -85,8 +85,9 @@ const PORT_MODELS: Readonly<Record<string, string>> = { prior: 'dmwgan-pl', no_p
 
 /**
  * One `PREFIX.json` of the PyTorch port (`meta` and `history`, ../shared/peer/README.md) as a
- * run: `itr` → iteration, effective generators and perplexity from `prior` (not its stored
- * `eff_gens_gt_0.05`), the heavy segment from `meta.true_probs`; model `port <dmgan model>`.
+ * run: `itr` → iteration, `energy_dist_sq_ustat` → energy distance (dmgan's is squared too),
+ * effective generators and perplexity from `prior` (not its stored `eff_gens_gt_0.05`), the
+ * heavy segment from `meta.true_probs`; model `port <dmgan model>`.
  * @throws Error when the file is not such a run.
  */
 export function fromPortRun(json: unknown, name = 'port run'): SummaryRun {
@@ -98,7 +99,9 @@ export function fromPortRun(json: unknown, name = 'port run'): SummaryRun {
   const heavy = heavyPiece(numbers(meta.true_probs));
   const records = (file.history as Record<string, unknown>[]).map((h) => {
     const perGen = Array.isArray(h.per_gen) ? (h.per_gen as Record<string, unknown>[]).map((g) => ({ prior: Number(g.prior), dominant: g.dominant_seg })) : null;
-    return summaryRecord(Number(h.itr), h, numbers(h.prior), perGen, dataset === 'unbalanced' ? heavy : null);
+    // Its `energy_distance` is √ of a half-split estimate; `energy_dist_sq_ustat` estimates the
+    // squared energy distance dmgan reports.
+    return summaryRecord(Number(h.itr), { ...h, energy_distance: h.energy_dist_sq_ustat }, numbers(h.prior), perGen, dataset === 'unbalanced' ? heavy : null);
   });
   return { dataset, model: `port ${PORT_MODELS[variant] ?? variant}`, seed: Number(meta.seed ?? 0), records };
 }

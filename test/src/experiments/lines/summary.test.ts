@@ -67,7 +67,10 @@ function portRun(seed: number, offs: number[]) {
       itr: 100 * (i + 1),
       off_manifold_rate: off,
       segment_jsd: 0.1,
-      energy_distance: 0.01,
+      // The port's `energy_distance` is the square root of a half-split estimate; dmgan's is the
+      // squared energy distance over all pairs, which `energy_dist_sq_ustat` estimates.
+      energy_distance: 0.1,
+      energy_dist_sq_ustat: 0.002,
       'eff_gens_gt_0.05': 4,
       prior: PRIOR,
       per_gen: PRIOR.map((p, g) => ({ gen: g, prior: p, off_rate: 0.1, dominant_seg: [1, 1, 0, 1][g] })),
@@ -176,6 +179,7 @@ describe('line-run statistics (src/experiments/lines/summary.ts)', () => {
     expect(runs.map((r) => [r.dataset, r.model, r.seed])).toEqual([['unbalanced', 'port dmwgan-pl', 0], ['unbalanced', 'port dmwgan-pl', 1]]);
     expect(runs[0]!.records.map((r) => r.iteration)).toEqual([100, 200, 300]);
     expect(runs[0]!.records[0]!.effective_generators).toBe(2);
+    expect(runs[0]!.records[0]!.energy_distance).toBe(0.002);
     // Segment 1 is the 0.7 one: generators 0, 1 and 3.
     expect(runs[0]!.records[0]!.heavy_prior_mass).toBeCloseTo(0.88, 12);
     expect(() => fromPortRun({ history: [] })).toThrow(/not a port run/);
