@@ -4,7 +4,7 @@
  * ensemble beat one generator, by how much, how often?" without pooling away which draw
  * belongs to which seed, and "from which budget does the paper's picture appear?". Pure.
  */
-import { spread } from './summary.js';
+import { f3, spread } from './summary.js';
 import type { Spread } from './summary.js';
 
 /** The figures a paired comparison reads from one evaluation. */
@@ -129,7 +129,6 @@ export function pictureByBudget(model: PairedGroup, reference: PairedGroup): Pic
   return [...byIteration.entries()].sort(([a], [b]) => a - b).map(([iteration, at]) => ({ iteration, ...at }));
 }
 
-const f3 = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3));
 const budget = (iteration: number): string => (iteration % 1000 === 0 ? `${iteration / 1000}k` : String(iteration));
 
 /**

@@ -205,7 +205,8 @@ export function metricsFor(dataset: string): SummaryMetric[] {
   return SUMMARY_METRICS.filter((m) => m !== 'heavy_prior_mass' || dataset === 'unbalanced');
 }
 
-const f3 = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3));
+/** A figure as the reports print it: integers as they are, others to 3 significant digits. */
+export const f3 = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3));
 const cell = (s: Spread | null): string => (s === null ? 'n/a' : `${f3(s.median)} [${f3(s.q1)}, ${f3(s.q3)}]`);
 
 /** Pictures of one dataset's metric, as the report links them (paths relative to the report). */

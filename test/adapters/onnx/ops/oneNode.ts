@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { encodeModel, importOnnx, OnnxImportError } from '../../../../adapters/onnx/index.js';
 import type { ModelProto, TensorProto } from '../../../../adapters/onnx/index.js';
 import type { AttributeProto } from '../../../../adapters/onnx/proto.js';
-import { ElemType, hostTensor, valueInfo } from '../../../../adapters/onnx/export/builder.js';
+import { attr, ElemType, hostTensor, valueInfo } from '../../../../adapters/onnx/export/builder.js';
 import type { HostTensor } from '../../../../adapters/onnx/index.js';
 
 /*
@@ -36,11 +36,9 @@ export interface NodeSpec {
   readonly outputs?: number;
 }
 
-/** Attribute constructors (the exporter's `attr` has int, float and ints only). */
+/** Attribute constructors: the exporter's `attr` (int, float, ints) and the kinds it never writes. */
 export const at = {
-  int: (name: string, i: number): AttributeProto => ({ name, type: 2, i }) as unknown as AttributeProto,
-  float: (name: string, f: number): AttributeProto => ({ name, type: 1, f }) as unknown as AttributeProto,
-  ints: (name: string, ints: number[]): AttributeProto => ({ name, type: 7, ints }) as unknown as AttributeProto,
+  ...attr,
   floats: (name: string, floats: number[]): AttributeProto => ({ name, type: 6, floats }) as unknown as AttributeProto,
   string: (name: string, s: string): AttributeProto => ({ name, type: 3, s: new TextEncoder().encode(s) }) as unknown as AttributeProto,
   tensor: (name: string, t: HostTensor): AttributeProto => ({ name, type: 4, t: hostTensor('', t) }) as unknown as AttributeProto,
