@@ -43,10 +43,17 @@ export class FusedMlpEnsemble implements EnsembleModule {
     const first = generators[0];
     if (!first) throw new RangeError('a generator ensemble needs at least 1 generator, got 0');
     const spec = first.spec;
+    const output = (s: MlpGenerator['spec']): ActivationName => s.outputActivation ?? 'linear';
     generators.forEach((g, i) => {
-      if (g.spec.sizes.join(',') !== spec.sizes.join(',') || g.spec.activation !== spec.activation) {
-        throw new Error(`generator ${i} has layer sizes [${g.spec.sizes.join(', ')}], generator 0 has [${spec.sizes.join(', ')}]: fused ensembles need identical MLPs`);
-      }
+      const difference =
+        g.spec.sizes.join(',') !== spec.sizes.join(',')
+          ? `layer sizes [${g.spec.sizes.join(', ')}], generator 0 has [${spec.sizes.join(', ')}]`
+          : g.spec.activation !== spec.activation
+            ? `activation '${g.spec.activation}', generator 0 has '${spec.activation}'`
+            : output(g.spec) !== output(spec)
+              ? `output activation '${output(g.spec)}', generator 0 has '${output(spec)}'`
+              : null;
+      if (difference !== null) throw new Error(`generator ${i} has ${difference}: fused ensembles need identical MLPs`);
     });
     const kernels: tf.Variable[] = [];
     const biases: tf.Variable[] = [];
@@ -61,7 +68,7 @@ export class FusedMlpEnsemble implements EnsembleModule {
       b.dispose();
     }
     for (const g of generators) g.dispose();
-    return new FusedMlpEnsemble(kernels, biases, spec.sizes, spec.activation, spec.outputActivation ?? 'linear');
+    return new FusedMlpEnsemble(kernels, biases, spec.sizes, spec.activation, output(spec));
   }
 
   /** Samples for latents grouped by generator (rows follow the group order of `counts`). */

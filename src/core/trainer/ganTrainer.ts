@@ -171,6 +171,7 @@ export class GanTrainer {
    * the EMA plugin's averages when it runs) unless `rawWeights` asks for the trained ones.
    */
   generate(count: number, options: { generator?: number; training?: boolean; rng?: Random; rawWeights?: boolean } = {}): { samples: tf.Tensor; ids: Int32Array } {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`generate: count must be an integer ≥ 1, got ${count}`);
     const rng = options.rng ?? this.#sampleRng;
     const g = options.generator;
     if (g !== undefined && (!Number.isInteger(g) || g < 0 || g >= this.ensemble.size)) {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gradientPenalty } from '../../losses/gradientPenalty.js';
 import type { AdversarialLoss } from '../../losses/adversarial.js';
 import type { EnsembleModule } from '../ensemble.js';
+import { DmganConfigError } from '../errors.js';
 import type { CriticModule } from '../modules.js';
 import type { PluginList } from './pluginList.js';
 
@@ -79,7 +80,7 @@ export function autodiffGradients(parts: GradientParts): GradientStrategy {
     generator({ latents, counts, ids }) {
       let adversarial: tf.Scalar | null = null;
       let fakeFeatures: tf.Tensor | null = null;
-      const { grads } = tf.variableGrads(() => {
+      const { value, grads } = tf.variableGrads(() => {
         const fake = ensemble.generateGrouped(latents, counts, true);
         const { score, features } = critic.apply(fake, true);
         const adv = loss.generatorLoss(score);
@@ -88,6 +89,8 @@ export function autodiffGradients(parts: GradientParts): GradientStrategy {
         const term = plugins.generatorLossTerm({ fake, score, features, ids });
         return term ? (tf.add(adv, term) as tf.Scalar) : adv;
       }, ensemble.trainableVariables as tf.Variable[]);
+      // The total (adversarial + plugin terms) is not returned; it is the adversarial loss itself when no plugin adds a term.
+      if (value !== adversarial) value.dispose();
       return { grads, adversarial: adversarial as unknown as tf.Scalar, fakeFeatures: fakeFeatures as unknown as tf.Tensor };
     },
   };
@@ -102,6 +105,10 @@ export function autodiffGradients(parts: GradientParts): GradientStrategy {
  */
 export function closedFormGradients(parts: GradientParts): GradientStrategy {
   const { ensemble, critic, loss, plugins } = parts;
+  // The generator step's closed form hard-codes the Wasserstein generator loss −mean(score).
+  if (loss.wasserstein !== true) {
+    throw new DmganConfigError(`closedFormGradients needs a Wasserstein loss (wasserstein: true); '${loss.name}' is not one: use autodiffGradients`);
+  }
   const autodiff = autodiffGradients(parts);
   return {
     name: 'closed-form',
@@ -131,11 +138,12 @@ export function closedFormGradients(parts: GradientParts): GradientStrategy {
         save([fwd.inputGradient(tf.fill(fwd.score.shape, -1 / b), term?.dFeatures ?? null)]);
         return { value: total, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0] as tf.Tensor) };
       });
-      const { grads } = tf.variableGrads(
+      const { value, grads } = tf.variableGrads(
         () => criticAndTerms(ensemble.generateGrouped(input.latents, input.counts, true)) as tf.Scalar,
         ensemble.trainableVariables as tf.Variable[],
       );
       if (adversarial === null || fakeFeatures === null) throw new Error('unreachable: the custom op did not run');
+      if (value !== adversarial) value.dispose();
       return { grads, adversarial, fakeFeatures };
     },
   };
