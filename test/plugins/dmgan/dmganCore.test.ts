@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
+import { DmganCore } from '../../../plugins/dmgan/dmganCore.js';
+import { DmganPlugin } from '../../../plugins/dmgan/dmganPlugin.js';
+import { GeneratorEnsemble } from '../../../src/core/ensemble.js';
+import { MlpCritic, MlpGenerator } from '../../../src/core/nn/mlp.js';
+import { LearnedPrior } from '../../../src/core/prior.js';
+import { QHead } from '../../../src/core/qHead.js';
+import { REFERENCE_OPTIMIZERS } from '../../../src/core/trainer/steps.js';
+import { wganLoss } from '../../../src/losses/adversarial.js';
 import type { StepLosses } from '../../../src/core/trainer/steps.js';
 import { Random } from '../../../src/core/random.js';
 import { activateBackend } from '../../../src/engine/index.js';
@@ -197,4 +204,70 @@ describe('DmganCore training schedule (line experiment configuration)', () => {
     x.dispose();
     for (const c of [core, twin, single]) c.dispose();
   }, 60_000);
+});
+
+describe('DmganCore construction', () => {
+  beforeAll(async () => {
+    await activateBackend('cpu');
+  });
+
+  /** Three small generators, a critic with 8 features, Q on them, and a learned prior. */
+  function parts(n = 3, priorN = n) {
+    const init = new Random('core-parts');
+    return {
+      latentDim: 4,
+      ensemble: new GeneratorEnsemble(Array.from({ length: n }, (_, i) => new MlpGenerator({ sizes: [4, 8, 2], activation: 'relu', name: `cg${i}` }, init))),
+      critic: new MlpCritic({ sizes: [2, 8, 1], activation: 'leakyRelu', name: 'cd' }, init),
+      qHead: new QHead(8, n, init),
+      prior: new LearnedPrior(priorN, { mode: 'learned', seed: 'core-prior' }),
+      loss: wganLoss(),
+    };
+  }
+
+  it('refuses a prior whose size is not the number of generators', () => {
+    const p = parts(3, 4);
+    expect(() => new DmganCore(p)).toThrow('the prior has n = 4 but the ensemble has 3 generators');
+    p.ensemble.dispose();
+    p.critic.dispose();
+    p.qHead.dispose();
+  });
+
+  it("defaults to the reference's schedule and optimisers, λ_Q = 1, uniform latents, seed 0 and closed-form gradients; partial optimiser settings override only what they name", () => {
+    const core = new DmganCore(parts());
+    expect(core.discriminatorSteps).toBe(5);
+    expect(core.qWeight).toBe(1);
+    expect(core.latent).toBe('uniform');
+    expect(core.closedFormGradients).toBe(true);
+    expect(core.optimizerSettings).toEqual(REFERENCE_OPTIMIZERS);
+    expect(Object.keys(core.optimizers)).toEqual(['generator', 'discriminator', 'q']);
+    expect(core.optimizers.q.options).toEqual(REFERENCE_OPTIMIZERS.q);
+    expect(core.plugins.plugins.map((p) => p.name)).toEqual(['dmgan']);
+    // Seed 0 by default: the same draws as an explicit seed 0.
+    const explicit = new DmganCore({ ...parts(), seed: 0 });
+    expect(Array.from(core.generate(20).ids)).toEqual(Array.from(explicit.generate(20).ids));
+    const q = { learningRate: 1e-3, beta1: 0.5, beta2: 0.9, epsilon: 1e-8 };
+    const custom = new DmganCore({ ...parts(), optimizers: { q }, qWeight: 0.5, discriminatorSteps: 2, latent: 'normal', closedFormGradients: false });
+    expect(custom.optimizerSettings).toEqual({ ...REFERENCE_OPTIMIZERS, q });
+    expect(custom.optimizers.q.options).toEqual(q);
+    expect(custom.optimizers.generator.options).toEqual(REFERENCE_OPTIMIZERS.generator);
+    expect([custom.qWeight, custom.discriminatorSteps, custom.latent, custom.closedFormGradients]).toEqual([0.5, 2, 'normal', false]);
+    for (const c of [core, explicit, custom]) c.dispose();
+  });
+
+  it('runs a given DMGAN plugin first, once, before the other plugins, and reports their losses beside q and prior', () => {
+    const p = parts();
+    const plugin = new DmganPlugin({ prior: p.prior, qHead: p.qHead, qWeight: 1, latent: 'uniform', seed: 0, qOptimizer: REFERENCE_OPTIMIZERS.q });
+    const other = { name: 'other', onGeneratorStepEnd: () => ({ seen: 1 }) };
+    const core = new DmganCore({ ...p, plugin, plugins: [other, plugin], discriminatorSteps: 0 });
+    expect(core.dmgan).toBe(plugin);
+    expect(core.plugins.plugins).toEqual([plugin, other]);
+    expect(core.prior).toBe(p.prior);
+    expect(core.qHead).toBe(p.qHead);
+    const real = tf.tensor2d(sampleLineData('balanced', 8, new Random(1)).points, [8, 2]);
+    const { losses } = core.step(real);
+    real.dispose();
+    expect(Object.keys(losses ?? {}).sort()).toEqual(['generator', 'other/seen', 'prior', 'q']);
+    expect(losses?.['other/seen' as keyof typeof losses]).toBe(1);
+    core.dispose();
+  });
 });
