@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { DmganConfigError } from '../errors.js';
 import type { CriticForward, CriticModule, CriticOutput, GeneratorModule, WassersteinGradients, WassersteinGradientsInput } from '../modules.js';
 import type { Random } from '../random.js';
 import { activate, type ActivationName } from './activations.js';
@@ -64,6 +65,10 @@ export class MlpCritic implements CriticModule {
   readonly #spec: MlpSpec;
 
   constructor(spec: MlpSpec, rng: Random) {
+    // The score feeds the adversarial loss as it is (a WGAN critic's is unbounded; the GAN losses take logits).
+    if ((spec.outputActivation ?? 'linear') !== 'linear') {
+      throw new DmganConfigError(`MlpCritic: the score is linear, outputActivation '${spec.outputActivation}' would be ignored (leave it out)`);
+    }
     this.#spec = spec;
     this.layers = buildLayers(spec, rng);
   }
