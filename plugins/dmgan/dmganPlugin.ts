@@ -136,18 +136,18 @@ export class DmganPlugin implements TrainerPlugin {
   onGeneratorStepBegin(ctx: GeneratorStepBeginContext): void {
     this.#dropClosedForm();
     // The prior's posteriors come from the critic and Q as they are before this step's updates.
-    this.#realSums = this.#readsRealData ? this.#posteriorSums(ctx.realFeatures) : null;
+    // Checked here, before the generators' update: a fault leaves every weight as it was.
+    this.#realSums = this.#readsRealData ? finitePosteriorSums(this.#posteriorSums(ctx.realFeatures)) : null;
   }
 
   onGeneratorStepEnd(ctx: GeneratorStepContext): Record<string, number> {
-    const sums = this.#realSums ?? (this.#readsRealData ? this.#posteriorSums(ctx.realFeatures) : null);
+    // Before Q's update, for trainers that do not call onGeneratorStepBegin.
+    const sums = this.#realSums ?? (this.#readsRealData ? finitePosteriorSums(this.#posteriorSums(ctx.realFeatures)) : null);
     this.#realSums = null;
     const out: Record<string, number> = {};
     const q = this.#hasTerm && this.#ensureQ(ctx.fakeFeatures) ? this.#updateQ(ctx) : undefined;
     if (q !== undefined) out.q = q;
     if (sums) {
-      const bad = firstNonFinite(sums);
-      if (bad >= 0) throw new NumericalFaultError({ kind: 'loss', group: 'prior', name: 'posteriors on real data', value: sums[bad] as number, count: countNonFinite(sums) });
       out.prior = this.#prior.update({ columnSums: sums, batchSize: ctx.realFeatures.shape[0] as number }).loss;
     } else {
       // A uniform prior still counts its steps (κ^t) so a later switch to learning is consistent.
@@ -210,7 +210,11 @@ export class DmganPlugin implements TrainerPlugin {
     const s = state as DmganPluginState;
     if (s?.format !== 'dmgan.plugin/v1') throw new Error(`DmganPlugin.loadStateDict: unknown format ${String(s?.format)}`);
     if (s.prior.n !== this.#prior.n) throw new RangeError(`checkpoint prior has n = ${s.prior.n}, this plugin's has ${this.#prior.n}`);
+    if (s.q && this.#q && this.#featureSize !== 0 && s.q.featureSize !== this.#featureSize) {
+      throw new RangeError(`checkpoint Q head reads ${s.q.featureSize} features per sample, this plugin's reads ${this.#featureSize}`);
+    }
     const q = s.q ? (this.#q ?? this.#build(s.q.featureSize)) : null;
+    if (s.q) this.#featureSize = s.q.featureSize;
     this.#prior.load(s.prior);
     this.#idsRng = new Random({ state: s.rng.ids });
     this.#latentRng = new Random({ state: s.rng.latent });
@@ -298,6 +302,13 @@ export class DmganPlugin implements TrainerPlugin {
     this.#qAdam = new VariableAdam(q.trainableVariables, this.#qOptions, 'q');
     return q;
   }
+}
+
+/** Column sums of Q's posteriors on real data, refused (a fault of the prior's input) when any is NaN or ±Infinity. */
+function finitePosteriorSums(sums: Float32Array): Float32Array {
+  const bad = firstNonFinite(sums);
+  if (bad >= 0) throw new NumericalFaultError({ kind: 'loss', group: 'prior', name: 'posteriors on real data', value: sums[bad] as number, count: countNonFinite(sums) });
+  return sums;
 }
 
 /** Runs `build` in a tfjs scope (intermediates freed, variables kept); returns its result. */
