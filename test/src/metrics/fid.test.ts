@@ -119,3 +119,131 @@ describe('fid (feature sets)', () => {
     expect(() => fid([1, 2], [1, 2, 3, 4], 2)).toThrow(/at least 2 samples/);
   });
 });
+
+describe('fitGaussian: more cases and refusals', () => {
+  it('fits exactly two samples (the minimum), dividing by n − 1 = 1', () => {
+    // x = (1, 2, 3), y = (3, 6, 1): mean (2, 4, 2); deviations ±(1, 2, −1); cov = 2·d·dᵀ / 1.
+    const g = fitGaussian([1, 2, 3, 3, 6, 1], 3);
+    expect(g.dim).toBe(3);
+    expect(Array.from(g.mean)).toEqual([2, 4, 2]);
+    expect(Array.from(g.cov)).toEqual([2, 4, -2, 4, 8, -4, -2, -4, 2]);
+  });
+
+  it('fits 1-D samples: mean and unbiased variance', () => {
+    const g = fitGaussian([2, 4, 4, 4, 5, 5, 7, 9], 1);
+    expect(Array.from(g.mean)).toEqual([5]);
+    // Σ(x − 5)² = 9 + 1 + 1 + 1 + 0 + 0 + 4 + 16 = 32; / 7.
+    expect(g.cov[0]).toBeCloseTo(32 / 7, 14);
+    expect(g.cov.length).toBe(1);
+  });
+
+  it('fills a symmetric covariance for three dimensions and four samples', () => {
+    const x = [
+      [1, 0, 2],
+      [3, 1, 0],
+      [0, 2, 1],
+      [4, 1, 5],
+    ];
+    const g = fitGaussian(x.flat(), 3);
+    const mean = [0, 1, 2].map((d) => x.reduce((s, r) => s + r[d]!, 0) / 4);
+    for (let d = 0; d < 3; d++) expect(g.mean[d]).toBeCloseTo(mean[d]!, 14);
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) {
+        const c = x.reduce((s, r) => s + (r[a]! - mean[a]!) * (r[b]! - mean[b]!), 0) / 3;
+        expect(g.cov[a * 3 + b]).toBeCloseTo(c, 13);
+      }
+    }
+  });
+
+  it('rejects a non-positive or fractional dim, a ragged array, fewer than two samples and non-finite values', () => {
+    expect(() => fitGaussian([1, 2], 0)).toThrow(new Error('dim must be a positive integer, got 0'));
+    expect(() => fitGaussian([1, 2], -1)).toThrow(new Error('dim must be a positive integer, got -1'));
+    expect(() => fitGaussian([1, 2, 3], 1.5)).toThrow(new Error('dim must be a positive integer, got 1.5'));
+    expect(() => fitGaussian([1, 2, 3], 2)).toThrow(new Error('features length 3 is not a multiple of dim 2'));
+    expect(() => fitGaussian([1, 2], 2)).toThrow(new Error('need at least 2 samples to fit a covariance, got 1'));
+    expect(() => fitGaussian([], 2)).toThrow(new Error('need at least 2 samples to fit a covariance, got 0'));
+    expect(() => fitGaussian([1, 2, 3, NaN], 2)).toThrow(new Error('features[3] = NaN is not finite'));
+    expect(() => fitGaussian([1, Infinity, 3, 4], 2)).toThrow(new Error('features[1] = Infinity is not finite'));
+  });
+});
+
+describe('frechetDistance / fid: closed forms and refusals', () => {
+  it('1-D: (μ₁ − μ₂)² + (σ₁ − σ₂)²', () => {
+    expect(frechetDistance(gaussian([1], [[4]]), gaussian([-2], [[9]]))).toBeCloseTo(9 + 1, 12);
+    // A degenerate (zero-variance) side: Tr = σ₁² exactly.
+    expect(frechetDistance(gaussian([0], [[0]]), gaussian([0], [[2.25]]))).toBeCloseTo(2.25, 12);
+  });
+
+  it('1-D fid from raw features: A = {0, 2} (mean 1, var 2), B = {1, 3, 5} (mean 3, var 4)', () => {
+    // (1 − 3)² + (√2 − 2)² = 4 + 6 − 4√2.
+    expect(fid([0, 2], [1, 3, 5], 1)).toBeCloseTo(10 - 4 * Math.SQRT2, 12);
+    expect(fid([1, 3, 5], [0, 2], 1)).toBeCloseTo(10 - 4 * Math.SQRT2, 12);
+    // Two samples against themselves shifted: only the mean term.
+    expect(fid([0, 2], [5, 7], 1)).toBeCloseTo(25, 12);
+  });
+
+  it('3-D diagonal covariances: ‖Δμ‖² + Σ(√aᵢ − √bᵢ)²', () => {
+    const a = gaussian([1, 2, 3], [
+      [1, 0, 0],
+      [0, 4, 0],
+      [0, 0, 25],
+    ]);
+    const b = gaussian([1, 0, 0], [
+      [9, 0, 0],
+      [0, 4, 0],
+      [0, 0, 0.25],
+    ]);
+    // ‖Δμ‖² = 0 + 4 + 9; (1 − 3)² + 0 + (5 − 0.5)² = 4 + 20.25.
+    expect(frechetDistance(a, b)).toBeCloseTo(13 + 4 + 20.25, 10);
+    expect(frechetDistance(b, a)).toBeCloseTo(13 + 4 + 20.25, 10);
+  });
+
+  it('pure mean shift with a shared full covariance leaves only ‖Δμ‖²', () => {
+    const cov = [
+      [2, 0.5, 0.1],
+      [0.5, 1, 0.3],
+      [0.1, 0.3, 0.7],
+    ];
+    expect(frechetDistance(gaussian([0, 0, 0], cov), gaussian([1, -2, 2], cov))).toBeCloseTo(9, 9);
+  });
+
+  it('scaled covariance Σ₂ = c²Σ₁ gives Tr Σ₁·(1 − c)²', () => {
+    const s1 = [
+      [2, 0.8],
+      [0.8, 1],
+    ];
+    const s2 = s1.map((r) => r.map((v) => 9 * v));
+    // Tr(Σ₁ + 9Σ₁ − 2·3Σ₁) = 4·Tr Σ₁ = 12.
+    expect(frechetDistance(gaussian([0, 0], s1), gaussian([0, 0], s2))).toBeCloseTo(12, 9);
+  });
+
+  it('is never negative (0 for a Gaussian against itself)', () => {
+    const g = gaussian([0.3, -0.7], [
+      [1e-3, 2e-4],
+      [2e-4, 5e-4],
+    ]);
+    expect(frechetDistance(g, g)).toBeGreaterThanOrEqual(0);
+    expect(frechetDistance(g, g)).toBeLessThan(1e-12);
+  });
+
+  it('rejects mismatched dimensions and arrays that do not match dim, with exact messages', () => {
+    const ok = gaussian([0, 0], [
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(() => frechetDistance(gaussian([0], [[1]]), ok)).toThrow(new Error('dimension mismatch: 1 vs 2'));
+    expect(() => frechetDistance(ok, gaussian([0], [[1]]))).toThrow(new Error('dimension mismatch: 2 vs 1'));
+    const bad = (g: Partial<Gaussian>): Gaussian => ({ ...ok, ...g });
+    const msg = new Error('Gaussian arrays do not match dim 2');
+    expect(() => frechetDistance(bad({ mean: Float64Array.from([0]) }), ok)).toThrow(msg);
+    expect(() => frechetDistance(ok, bad({ mean: Float64Array.from([0, 0, 0]) }))).toThrow(msg);
+    expect(() => frechetDistance(bad({ cov: Float64Array.from([1, 0, 0]) }), ok)).toThrow(msg);
+    expect(() => frechetDistance(ok, bad({ cov: Float64Array.from([1, 0, 0, 1, 0]) }))).toThrow(msg);
+  });
+
+  it('fid passes its refusals on for either feature set', () => {
+    expect(() => fid([1, 2, 3, 4], [1, 2, 3], 2)).toThrow(new Error('features length 3 is not a multiple of dim 2'));
+    expect(() => fid([1, 2, 3, 4], [1, 2], 2)).toThrow(new Error('need at least 2 samples to fit a covariance, got 1'));
+    expect(() => fid([1, 2, 3, 4], [1, 2, 3, 4], 0)).toThrow(new Error('dim must be a positive integer, got 0'));
+  });
+});

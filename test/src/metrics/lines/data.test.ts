@@ -117,3 +117,116 @@ describe('line datasets', () => {
     expect(() => distanceToPiece('circles', 2, 0, 0)).toThrow(new RangeError("dataset 'circles' has no piece 2"));
   });
 });
+
+describe('line datasets: exact descriptions', () => {
+  const segs = (probs: number[]) => [
+    { kind: 'segment', label: 'top-right (x1, 1−x1)', probability: probs[0], a: [0.75, 0.25], b: [0.25, 0.75] },
+    { kind: 'segment', label: 'bottom-left (−x1, x1−1)', probability: probs[1], a: [-0.75, -0.25], b: [-0.25, -0.75] },
+    { kind: 'segment', label: 'bottom-right (x1, x1−1)', probability: probs[2], a: [0.75, -0.25], b: [0.25, -0.75] },
+    { kind: 'segment', label: 'top-left (−x1, 1−x1)', probability: probs[3], a: [-0.75, 0.25], b: [-0.25, 0.75] },
+  ];
+
+  it('describe every piece: kind, label, probability and geometry, with the name and gap', () => {
+    expect(lineDataset('balanced')).toEqual({ name: 'balanced', pieces: segs([0.25, 0.25, 0.25, 0.25]), minPieceGap: 0.5 });
+    expect(lineDataset('unbalanced')).toEqual({ name: 'unbalanced', pieces: segs([0.7, 0.1, 0.1, 0.1]), minPieceGap: 0.5 });
+    expect(lineDataset('circles')).toEqual({
+      name: 'circles',
+      pieces: [
+        { kind: 'circle', label: 'left circle (−2, 0)', probability: 0.5, center: [-2, 0], radius: 1 },
+        { kind: 'circle', label: 'right circle (2, 0)', probability: 0.5, center: [2, 0], radius: 1 },
+      ],
+      minPieceGap: 2,
+    });
+  });
+
+  it('rejects an unknown dataset name with an exact message', () => {
+    expect(() => lineDataset('mnist' as never)).toThrow(new RangeError("unknown line dataset 'mnist'"));
+    expect(() => pieceProbabilities('lines' as never)).toThrow(new RangeError("unknown line dataset 'lines'"));
+    expect(isLineDatasetName('')).toBe(false);
+    expect(isLineDatasetName('balanced')).toBe(true);
+    expect(isLineDatasetName('unbalanced')).toBe(true);
+  });
+});
+
+describe('sampleLineData: the documented draw order', () => {
+  // Reference: all piece indices first (categorical), then one uniform per point: a + u(b − a) on a
+  // segment, centre + r(cos 2πu, sin 2πu) on a circle.
+  for (const name of LINE_DATASETS) {
+    it(`${name}: reproduces the points from the same random stream`, () => {
+      const count = 40;
+      const got = sampleLineData(name, count, new Random(`draw:${name}`));
+      const rng = new Random(`draw:${name}`);
+      const { pieces } = lineDataset(name);
+      const piece = rng.categorical(
+        pieces.map((p) => p.probability),
+        count,
+      );
+      expect(Array.from(got.piece)).toEqual(Array.from(piece));
+      for (let i = 0; i < count; i++) {
+        const p = pieces[piece[i]!]!;
+        const u = rng.next();
+        const [x, y] =
+          p.kind === 'segment'
+            ? [p.a[0] + u * (p.b[0] - p.a[0]), p.a[1] + u * (p.b[1] - p.a[1])]
+            : [p.center[0] + p.radius * Math.cos(2 * Math.PI * u), p.center[1] + p.radius * Math.sin(2 * Math.PI * u)];
+        expect(got.points[2 * i]).toBe(Math.fround(x));
+        expect(got.points[2 * i + 1]).toBe(Math.fround(y));
+      }
+    });
+  }
+
+  it('returns typed arrays of the right length, and nothing for count 0', () => {
+    const s = sampleLineData('circles', 3, new Random(1));
+    expect(s.points).toBeInstanceOf(Float32Array);
+    expect(s.piece).toBeInstanceOf(Int32Array);
+    expect(s.points.length).toBe(6);
+    expect(s.piece.length).toBe(3);
+    const none = sampleLineData('balanced', 0, new Random(1));
+    expect(none.points.length).toBe(0);
+    expect(none.piece.length).toBe(0);
+  });
+});
+
+describe('distances to pieces: more cases', () => {
+  const seg: LinePiece = { kind: 'segment', label: 's', probability: 1, a: [0, 0], b: [4, 0] };
+  const dot: LinePiece = { kind: 'segment', label: 'dot', probability: 1, a: [1, 1], b: [1, 1] };
+  const ring: LinePiece = { kind: 'circle', label: 'c', probability: 1, center: [1, -1], radius: 2 };
+
+  it('segment: perpendicular inside, endpoint distance beyond either end', () => {
+    expect(distanceToLinePiece(seg, 1, 3)).toBe(3);
+    expect(distanceToLinePiece(seg, 1, -3)).toBe(3);
+    expect(distanceToLinePiece(seg, -3, 4)).toBe(5); // beyond a
+    expect(distanceToLinePiece(seg, 7, -4)).toBe(5); // beyond b
+    expect(distanceToLinePiece(seg, 4, 0)).toBe(0);
+    expect(distanceToLinePiece(seg, 2.5, 0)).toBe(0);
+    // Beyond the (0.25, 0.75) end of the top-right reference segment.
+    expect(distanceToPiece('balanced', 0, 0.25, 1.05)).toBeCloseTo(0.3, 12);
+  });
+
+  it('segment of zero length: distance to its point', () => {
+    expect(distanceToLinePiece(dot, 4, 5)).toBe(5);
+    expect(distanceToLinePiece(dot, 1, 1)).toBe(0);
+  });
+
+  it('circle: |distance to centre − radius|, inside and outside', () => {
+    expect(distanceToLinePiece(ring, 1, -1)).toBe(2); // centre
+    expect(distanceToLinePiece(ring, 4, 3)).toBe(3); // 5 from the centre
+    expect(distanceToLinePiece(ring, 1, 0)).toBe(1); // 1 from the centre
+    expect(distanceToLinePiece(ring, 3, -1)).toBe(0);
+  });
+
+  it('distanceToPiece rejects a negative piece index', () => {
+    expect(() => distanceToPiece('balanced', -1, 0, 0)).toThrow(new RangeError("dataset 'balanced' has no piece -1"));
+    expect(() => distanceToPiece('balanced', 4, 0, 0)).toThrow(new RangeError("dataset 'balanced' has no piece 4"));
+    expect(distanceToPiece('balanced', 3, -0.5, 0.5)).toBeCloseTo(0, 12);
+  });
+
+  it('nearestPiece breaks ties towards the lower index and finds later pieces', () => {
+    // The origin is √2/2 from all four segments (each lies on a line |x| + |y| = 1) and 1 from both circles.
+    expect(nearestPiece('balanced', 0, 0)).toEqual({ piece: 0, distance: expect.closeTo(Math.SQRT1_2, 12) });
+    expect(nearestPiece('circles', 0, 0)).toEqual({ piece: 0, distance: 1 });
+    expect(nearestPiece('balanced', -0.5, 0.5)).toEqual({ piece: 3, distance: expect.closeTo(0, 12) });
+    expect(nearestPiece('balanced', 0.5, -0.6)).toEqual({ piece: 2, distance: expect.closeTo(0.1 / Math.SQRT2, 12) });
+    expect(nearestPiece('circles', 2, 0.5)).toEqual({ piece: 1, distance: 0.5 });
+  });
+});

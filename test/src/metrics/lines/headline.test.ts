@@ -47,3 +47,49 @@ describe('linesHeadline', () => {
     expect(linesHeadline(metrics([1], [0], 0.069), { dataset: 'balanced' })).toBe('One generator; 6.9 % of samples off the data.');
   });
 });
+
+describe('linesHeadline: more cases', () => {
+  it('a single generator with a baseline adds the comparison', () => {
+    expect(linesHeadline(metrics([1], [0], 0.045), { dataset: 'circles', baseline: { model: 'wgan-gp', off_manifold_rate: 0.0694 } })).toBe(
+      'One generator; 4.5 % of samples off the data, against 6.9 % for one generator (wgan-gp).',
+    );
+  });
+
+  it('says "one per circle" on the circles dataset', () => {
+    const m = metrics([0.45, 0.1, 0.45], [1, null, 0], 0.003, 2);
+    expect(linesHeadline(m, { dataset: 'circles' })).toBe('2 of 3 generators kept, one per circle; 0.3 % of samples off the data.');
+  });
+
+  it('counts covered pieces out of the total when some are missed', () => {
+    const m = metrics([0.5, 0.5], [1, 1], 0.5, 2);
+    expect(linesHeadline(m, { dataset: 'circles' })).toBe('2 of 2 generators kept, covering 1 of 2 circles; 50.0 % of samples off the data.');
+    const seg = metrics([0.5, 0.5], [1, 3], 0, 4);
+    expect(linesHeadline(seg, { dataset: 'unbalanced' })).toBe('2 of 2 generators kept, covering 2 of 4 segments; 0.0 % of samples off the data.');
+  });
+
+  it('a kept generator with no on-manifold samples covers nothing', () => {
+    // n = 4: threshold 1/8; generators 0–2 kept, generator 2 has no dominant piece.
+    const m = metrics([0.3, 0.3, 0.3, 0.1], [0, 1, null, 1], 0.1, 2);
+    expect(linesHeadline(m, { dataset: 'circles' })).toBe('3 of 4 generators kept, covering both circles; 10.0 % of samples off the data.');
+    const none = metrics([0.3, 0.3, 0.3, 0.1], [null, null, null, 1], 1, 2);
+    expect(linesHeadline(none, { dataset: 'circles' })).toBe('3 of 4 generators kept, covering 0 of 2 circles; 100.0 % of samples off the data.');
+  });
+
+  it('treats a kept generator missing from per_generator as covering nothing', () => {
+    const m = { ...metrics([0.5, 0.5], [0, 1], 0.01, 2), per_generator: [{ generator: 1, prior: 0.5, samples: 10, off_manifold_rate: 0, dominant_segment: 1 }] };
+    expect(linesHeadline(m, { dataset: 'circles' })).toBe('2 of 2 generators kept, covering 1 of 2 circles; 1.0 % of samples off the data.');
+  });
+
+  it('looks generators up by id, not by position', () => {
+    const m = metrics([0.5, 0.5], [0, 1], 0, 2);
+    const shuffled = { ...m, per_generator: [...m.per_generator].reverse() };
+    expect(linesHeadline(shuffled, { dataset: 'circles' })).toBe('2 of 2 generators kept, one per circle; 0.0 % of samples off the data.');
+    const three = metrics([1 / 3, 1 / 3, 1 / 3], [0, 0, 1], 0, 2);
+    expect(linesHeadline(three, { dataset: 'circles' })).toBe('3 of 3 generators kept, covering both circles; 0.0 % of samples off the data.');
+  });
+
+  it('rounds percentages to one decimal', () => {
+    expect(linesHeadline(metrics([1], [0], 0.12345), { dataset: 'balanced' })).toBe('One generator; 12.3 % of samples off the data.');
+    expect(linesHeadline(metrics([1], [0], 1), { dataset: 'balanced' })).toBe('One generator; 100.0 % of samples off the data.');
+  });
+});

@@ -152,3 +152,99 @@ describe('evaluateLines', () => {
     ).toThrow(new RangeError('generatorIds has 1 entries for 2 points'));
   });
 });
+
+describe('evaluateLines: more cases', () => {
+  const flat = (pts: Array<[number, number]>): Float32Array => Float32Array.from(pts.flat());
+
+  it('includes a sample exactly at the threshold distance (≤), excludes one just past it', () => {
+    // (−2, 1.5) is exactly 0.5 from the left unit circle, (2, −1.75) exactly 0.75 from the right one.
+    const pts: Array<[number, number]> = [
+      [-2, 1.5],
+      [2, -1.75],
+    ];
+    const at05 = evaluateLines({ generated: flat(pts), generatorIds: [0, 0], dataset: 'circles', prior: [1], real }, { offManifoldThreshold: 0.5 });
+    expect(at05.off_manifold_rate).toBe(0.5);
+    expect(at05.segment_shares).toEqual([1, 0]);
+    const at075 = evaluateLines({ generated: flat(pts), generatorIds: [0, 0], dataset: 'circles', prior: [1], real }, { offManifoldThreshold: 0.75 });
+    expect(at075.off_manifold_rate).toBe(0);
+    expect(at075.segment_shares).toEqual([0.5, 0.5]);
+  });
+
+  it('gives the base-2 JSD between the on-manifold piece shares and the true probabilities', () => {
+    // On-manifold counts (2, 1, 1, 0) on the balanced pieces, plus one off-manifold sample.
+    const pts = [at(0, 0), at(0, 0.02), at(1, 0), at(2, -0.03), at(3, 0.5)];
+    const m = evaluateLines({ generated: flat(pts), generatorIds: new Int32Array(5), dataset: 'balanced', prior: [1], real });
+    const shares = [0.5, 0.25, 0.25, 0];
+    expect(m.segment_shares).toEqual(shares);
+    let jsd = 0;
+    for (const s of shares) {
+      const mid = (s + 0.25) / 2;
+      if (s > 0) jsd += 0.5 * s * Math.log2(s / mid);
+      jsd += 0.5 * 0.25 * Math.log2(0.25 / mid);
+    }
+    expect(m.segment_jsd).toBeCloseTo(jsd, 14);
+    expect(m.off_manifold_rate).toBeCloseTo(0.2, 15);
+  });
+
+  it('adds up piece counts across generators and breaks dominant-piece ties towards the lower piece', () => {
+    const pts = [at(2, 0), at(1, 0), at(3, 0), at(2, 0), at(3, 0.01), at(0, 0)];
+    const ids = [0, 0, 1, 1, 1, 0];
+    const m = evaluateLines({ generated: flat(pts), generatorIds: ids, dataset: 'balanced', prior: [0.5, 0.5], real });
+    expect(m.segment_shares).toEqual([1 / 6, 1 / 6, 2 / 6, 2 / 6]);
+    // g0: one each on pieces 2, 1, 0 → piece 0; g1: piece 3 twice, piece 2 once → 3.
+    expect(m.per_generator.map((g) => g.dominant_segment)).toEqual([0, 3]);
+    expect(m.per_generator.map((g) => g.samples)).toEqual([3, 3]);
+    expect(m.per_generator.map((g) => g.generator)).toEqual([0, 1]);
+    expect(m.off_manifold_rate).toBe(0);
+    expect(m.effective_generators).toBe(2);
+    expect(m.prior_perplexity).toBeCloseTo(2, 14);
+  });
+
+  it('counts NaN points as off-manifold', () => {
+    const m = evaluateLines({ generated: [NaN, NaN, 0.5, 0.5], generatorIds: [0, 0], dataset: 'balanced', prior: [1], real });
+    expect(m.off_manifold_rate).toBe(0.5);
+    expect(m.segment_shares).toEqual([1, 0, 0, 0]);
+    expect(m.per_generator[0]!.off_manifold_rate).toBe(0.5);
+  });
+
+  it('computes the energy distance to the real points: X = {a}, Y = {a, b}, |a − b| = √2 → √2/2', () => {
+    const m = evaluateLines({ generated: [0.5, 0.5], generatorIds: [0], dataset: 'balanced', prior: [1], real: [0.5, 0.5, -0.5, -0.5] });
+    expect(m.energy_distance).toBeCloseTo(Math.SQRT1_2, 12);
+  });
+
+  it('copies the prior and reports one generator for a one-hot prior', () => {
+    const prior = [1, 0, 0];
+    const m = evaluateLines({ generated: [0.5, 0.5], generatorIds: [0], dataset: 'balanced', prior, real });
+    expect(m.prior).toEqual([1, 0, 0]);
+    expect(m.prior).not.toBe(prior);
+    expect(m.effective_generators).toBe(1);
+    expect(m.prior_perplexity).toBe(1);
+    expect(m.per_generator).toEqual([
+      { generator: 0, prior: 1, samples: 1, off_manifold_rate: 0, dominant_segment: 0 },
+      { generator: 1, prior: 0, samples: 0, off_manifold_rate: null, dominant_segment: null },
+      { generator: 2, prior: 0, samples: 0, off_manifold_rate: null, dominant_segment: null },
+    ]);
+  });
+
+  it('rejects odd-length, empty, negative or fractional ids and unknown datasets with exact messages', () => {
+    expect(() => evaluateLines({ generated: [0.5, 0.5, 0.5], generatorIds: [0], dataset: 'balanced', prior: [1], real })).toThrow(
+      new RangeError('generated must be n × 2 row-major'),
+    );
+    expect(() => evaluateLines({ generated: [], generatorIds: [], dataset: 'balanced', prior: [1], real })).toThrow(new RangeError('no generated points'));
+    expect(() => evaluateLines({ generated: [0.5, 0.5, 0.5, 0.5], generatorIds: [0, -1], dataset: 'balanced', prior: [1], real })).toThrow(
+      new RangeError('generatorIds[1] = -1 is outside [0, 1)'),
+    );
+    expect(() => evaluateLines({ generated: [0.5, 0.5], generatorIds: [0.5], dataset: 'balanced', prior: [0.5, 0.5], real })).toThrow(
+      new RangeError('generatorIds[0] = 0.5 is outside [0, 2)'),
+    );
+    expect(() => evaluateLines({ generated: [0.5, 0.5], generatorIds: [1], dataset: 'balanced', prior: [1], real })).toThrow(
+      new RangeError('generatorIds[0] = 1 is outside [0, 1)'),
+    );
+    expect(() => evaluateLines({ generated: [0.5, 0.5], generatorIds: [0], dataset: 'mnist' as never, prior: [1], real })).toThrow(
+      new RangeError("unknown line dataset 'mnist'"),
+    );
+    expect(() => evaluateLines({ generated: [0.5, 0.5], generatorIds: [0], dataset: 'balanced', prior: [1], real: [] })).toThrow(
+      new RangeError('energyDistance: y (the second point set) is empty'),
+    );
+  });
+});
