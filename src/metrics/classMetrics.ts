@@ -32,6 +32,8 @@ function argmaxRow(probs: ArrayLike<number>, numClasses: number, i: number): { c
   let p = -Infinity;
   for (let c = 0; c < numClasses; c++) {
     const v = probs[i * numClasses + c] ?? NaN;
+    // A NaN never wins a comparison: the row would silently count as class 0.
+    if (Number.isNaN(v)) throw new RangeError(`probability of class ${c} in row ${i} is NaN`);
     if (v > p) {
       p = v;
       cls = c;

@@ -140,7 +140,7 @@ export function energyDistanceParts(x: ArrayLike<number>, y: ArrayLike<number>, 
   const withinXMean = withinSum(a, dim) / (n * n);
   const withinYMean = withinSum(b, dim) / (m * m);
   const e = 2 * crossMean - withinXMean - withinYMean;
-  return { crossMean, withinXMean, withinYMean, energyDistance: e > 0 ? e : 0 };
+  return { crossMean, withinXMean, withinYMean, energyDistance: Number.isNaN(e) ? NaN : Math.max(e, 0) };
 }
 
 /**

@@ -11,7 +11,8 @@ function normalise(p: ArrayLike<number>, what: string): Float64Array {
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`jensenShannonDivergence: ${what}[${i}] = ${v}: entries must be finite and ≥ 0`);
     total += v;
   }
-  if (!(total > 0)) throw new RangeError(`jensenShannonDivergence: ${what} sums to ${total}: cannot normalise`);
+  // Finite entries can still sum to Infinity, which would normalise to all zeros.
+  if (!(total > 0 && total < Infinity)) throw new RangeError(`jensenShannonDivergence: ${what} sums to ${total}: cannot normalise`);
   const out = new Float64Array(p.length);
   for (let i = 0; i < p.length; i++) out[i] = (p[i] ?? 0) / total;
   return out;
@@ -35,7 +36,8 @@ function klToMixture(p: Float64Array, m: Float64Array): number {
 export function jensenShannonDivergence(p: ArrayLike<number>, q: ArrayLike<number>, options: JsdOptions = {}): number {
   if (p.length !== q.length) throw new RangeError(`jensenShannonDivergence: p has ${p.length} entries but q has ${q.length}`);
   const base = options.base ?? 2;
-  if (!(base > 0) || base === 1) throw new RangeError(`jensenShannonDivergence: options.base must be > 0 and ≠ 1 (got ${base})`);
+  // A base below 1 would turn the divergence negative.
+  if (!(base > 1)) throw new RangeError(`jensenShannonDivergence: options.base must be > 1 (got ${base})`);
   const pn = normalise(p, 'p');
   const qn = normalise(q, 'q');
   const m = new Float64Array(pn.length);
