@@ -206,6 +206,11 @@ export class DmganPlugin implements TrainerPlugin {
     };
   }
 
+  /**
+   * Restores {@link stateDict}'s output. All or nothing: the state is checked whole (prior,
+   * random streams, Q's width, weights and optimiser) before anything is written, and a Q head
+   * built from the factory for the check is kept only if the whole state loads.
+   */
   loadStateDict(state: unknown): void {
     const s = state as DmganPluginState;
     if (s?.format !== 'dmgan.plugin/v1') throw new Error(`DmganPlugin.loadStateDict: unknown format ${String(s?.format)}`);
@@ -213,17 +218,27 @@ export class DmganPlugin implements TrainerPlugin {
     if (s.q && this.#q && this.#featureSize !== 0 && s.q.featureSize !== this.#featureSize) {
       throw new RangeError(`checkpoint Q head reads ${s.q.featureSize} features per sample, this plugin's reads ${this.#featureSize}`);
     }
-    const q = s.q ? (this.#q ?? this.#build(s.q.featureSize)) : null;
-    if (s.q) this.#featureSize = s.q.featureSize;
-    this.#prior.load(s.prior);
-    this.#idsRng = new Random({ state: s.rng.ids });
-    this.#latentRng = new Random({ state: s.rng.latent });
-    if (q && s.q?.variables) {
-      const vars = q.trainableVariables.concat(q.stateVariables ?? []);
-      const values = s.q.variables;
-      tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(values[i] ?? [], v.shape, 'float32'))));
+    const idsRng = new Random({ state: s.rng.ids });
+    const latentRng = new Random({ state: s.rng.latent });
+    const built = s.q && !this.#q ? this.#create(s.q.featureSize) : null;
+    try {
+      const q = built?.q ?? (s.q ? this.#q : null);
+      const adam = built?.adam ?? this.#qAdam;
+      const vars = q ? q.trainableVariables.concat(q.stateVariables ?? []) : [];
+      const values = q ? s.q?.variables : undefined;
+      if (values) checkVariableValues(values, vars);
+      if (q && s.q?.optimizer) new VariableAdam(q.trainableVariables, this.#qOptions, 'q').loadState(s.q.optimizer);
+      this.#prior.load(s.prior);
+      if (built) this.#install(built, s.q?.featureSize ?? 0);
+      else if (s.q) this.#featureSize = s.q.featureSize;
+      this.#idsRng = idsRng;
+      this.#latentRng = latentRng;
+      if (values) tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(values[i] as number[], v.shape, 'float32'))));
+      if (q && s.q?.optimizer) (adam as VariableAdam).loadState(s.q.optimizer);
+    } catch (err) {
+      built?.q.dispose();
+      throw err;
     }
-    if (s.q?.optimizer) (this.#qAdam as VariableAdam).loadState(s.q.optimizer);
   }
 
   /** Frees Q, its optimiser and anything held between hooks. Idempotent. */
@@ -293,15 +308,38 @@ export class DmganPlugin implements TrainerPlugin {
   }
 
   #build(featureSize: number): QHeadModule {
+    const built = this.#create(featureSize);
+    this.#install(built, featureSize);
+    return built.q;
+  }
+
+  /** A Q head from the factory and its optimiser, not yet this plugin's. */
+  #create(featureSize: number): { q: QHeadModule; adam: VariableAdam } {
     if (!this.#qFactory) throw new Error('this DmganPlugin has no Q head factory');
     const factory = this.#qFactory;
     const q = scoped(() => factory(featureSize, this.#prior.n));
-    this.#qAdam?.dispose();
-    this.#q = q;
-    this.#featureSize = featureSize;
-    this.#qAdam = new VariableAdam(q.trainableVariables, this.#qOptions, 'q');
-    return q;
+    return { q, adam: new VariableAdam(q.trainableVariables, this.#qOptions, 'q') };
   }
+
+  #install(built: { q: QHeadModule; adam: VariableAdam }, featureSize: number): void {
+    this.#qAdam?.dispose();
+    this.#q = built.q;
+    this.#qAdam = built.adam;
+    this.#featureSize = featureSize;
+  }
+}
+
+/** Refuses saved Q weights that do not match Q's variables one for one, naming the first that does not. */
+function checkVariableValues(values: unknown, vars: readonly tf.Variable[]): void {
+  if (!Array.isArray(values) || values.length !== vars.length) {
+    throw new RangeError(`checkpoint Q head has ${Array.isArray(values) ? values.length : String(values)} variables, this plugin's has ${vars.length}`);
+  }
+  vars.forEach((v, i) => {
+    const a: unknown = values[i];
+    if (!Array.isArray(a) || a.length !== v.size || !a.every((x) => typeof x === 'number')) {
+      throw new RangeError(`checkpoint Q variable ${i} (${v.name}) must be ${v.size} numbers, got ${Array.isArray(a) ? `${a.length} entries` : String(a)}`);
+    }
+  });
 }
 
 /** Column sums of Q's posteriors on real data, refused (a fault of the prior's input) when any is NaN or ±Infinity. */

@@ -802,4 +802,52 @@ describe('DmganPlugin.stateDict / loadStateDict', () => {
     wrong.dispose();
     p.dispose();
   });
+
+  it('loads all or nothing: Q weights, Adam state or a prior that do not fit change nothing, and a factory-built Q is kept only when the whole state loads', () => {
+    const source = new DmganPlugin({ prior: new LearnedPrior(N, { seed: 3 }), qHead: qHeadOf('an'), seed: 5 });
+    const real = features(6, 50);
+    const fake = features(6, 51);
+    source.onGeneratorStepEnd({ iteration: 1, realFeatures: real, fakeFeatures: fake, ids: IDS6 });
+    const good = JSON.parse(JSON.stringify(source.stateDict())) as DmganPluginState;
+    const q = good.q as NonNullable<DmganPluginState['q']>;
+    const vars = q.variables as number[][];
+    const opt = q.optimizer as NonNullable<typeof q.optimizer>;
+    const bad: Array<[string, DmganPluginState, string]> = [
+      ['one variable short', { ...good, q: { ...q, variables: vars.slice(1) } }, `checkpoint Q head has ${vars.length - 1} variables, this plugin's has ${vars.length}`],
+      ['a variable too short', { ...good, q: { ...q, variables: [vars[0] as number[], ...vars.slice(1, -1), (vars.at(-1) as number[]).slice(1)] } }, `checkpoint Q variable ${vars.length - 1} (`],
+      ['Adam moments too short', { ...good, q: { ...q, optimizer: { ...opt, m: [(opt.m[0] as number[]).slice(1), ...opt.m.slice(1)] } } }, 'optimizer state for variable 0 ('],
+      ['NaN prior logits', { ...good, prior: { ...good.prior, logits: good.prior.logits.map(() => Number.NaN) } }, 'LearnedPrior: saved logits must be finite numbers'],
+    ];
+    for (const [what, state, message] of bad) {
+      const given = new DmganPlugin({ prior: new LearnedPrior(N, { seed: 3 }), qHead: qHeadOf('ag'), seed: 7 });
+      const before = given.stateDict();
+      expect(() => given.loadStateDict(state), what).toThrow(message);
+      expect(given.stateDict(), what).toEqual(before);
+      given.dispose();
+
+      const built: QHeadModule[] = [];
+      const lazy = new DmganPlugin({
+        prior: new LearnedPrior(N, { seed: 3 }),
+        qHead: (f, n) => {
+          const h = new QHead(f, n, new Random('al'), { hidden: H });
+          built.push(h);
+          return h;
+        },
+        seed: 7,
+      });
+      const lazyBefore = lazy.stateDict();
+      const tensors = tf.memory().numTensors;
+      expect(() => lazy.loadStateDict(state), what).toThrow(message);
+      expect(lazy.qHead, what).toBeNull();
+      expect(lazy.stateDict(), what).toEqual(lazyBefore);
+      expect(built, what).toHaveLength(1);
+      expect(tf.memory().numTensors, `${what}: the rejected Q is freed`).toBe(tensors);
+      lazy.loadStateDict(good);
+      expect(lazy.qHead).toBe(built[1]);
+      expect(qValues(lazy.qHead as QHead)).toEqual(vars);
+      lazy.dispose();
+    }
+    tf.dispose([real, fake]);
+    source.dispose();
+  });
 });
