@@ -93,23 +93,27 @@ export class MnistClassifier {
   }
 
   /**
-   * Loads weights saved by {@link weights}.
+   * Loads weights saved by {@link weights}, all or nothing: every shape and the buffer's size are
+   * checked before any variable is written.
    * @throws Error when the shapes or the buffer size do not match this architecture.
    */
   setWeights(w: ClassifierWeights): void {
     const vars = this.variables;
     if (w.shapes.length !== vars.length) throw new Error(`classifier weights: ${w.shapes.length} arrays, the model has ${vars.length}`);
-    let offset = 0;
     vars.forEach((v, i) => {
       const shape = w.shapes[i] ?? [];
       if (shape.length !== v.shape.length || shape.some((d, j) => d !== v.shape[j])) {
         throw new Error(`classifier weights: array ${i} has shape [${shape.join(', ')}], expected [${v.shape.join(', ')}]`);
       }
-      if (offset + v.size > w.data.length) throw new Error(`classifier weights: buffer too short (${w.data.length} values)`);
+    });
+    const total = vars.reduce((sum, v) => sum + v.size, 0);
+    if (w.data.length < total) throw new Error(`classifier weights: buffer too short (${w.data.length} values)`);
+    if (w.data.length > total) throw new Error(`classifier weights: ${w.data.length - total} values left over`);
+    let offset = 0;
+    for (const v of vars) {
       tf.tidy(() => v.assign(tf.tensor(w.data.subarray(offset, offset + v.size), v.shape)));
       offset += v.size;
-    });
-    if (offset !== w.data.length) throw new Error(`classifier weights: ${w.data.length - offset} values left over`);
+    }
   }
 
   dispose(): void {

@@ -156,8 +156,16 @@ describe('MnistClassifier (untrained, cpu backend)', () => {
     c.dispose();
   });
 
-  it('setWeights refuses weights that do not fit the architecture, with exact messages', () => {
+  it('setWeights refuses weights that do not fit the architecture, with exact messages, writing none of them', () => {
     const w = b.weights();
+    const target = new MnistClassifier(5);
+    const kept = target.weights().data;
+    // The shapes are right up to the last array, whose values come from another model: a
+    // partial write would have copied arrays 0…6 before the refusal.
+    expect(() => target.setWeights({ shapes: [...SHAPES.slice(0, 7), [9]], data: w.data })).toThrow(new Error('classifier weights: array 7 has shape [9], expected [10]'));
+    expect(() => target.setWeights({ shapes: SHAPES, data: w.data.subarray(0, TOTAL - 1) })).toThrow(new Error(`classifier weights: buffer too short (${TOTAL - 1} values)`));
+    expect(sameBits(target.weights().data, kept)).toBe(true);
+    target.dispose();
     const withShapes = (shapes: number[][]): ClassifierWeights => ({ shapes, data: w.data });
     expect(() => b.setWeights(withShapes(SHAPES.slice(0, 7)))).toThrow(new Error('classifier weights: 7 arrays, the model has 8'));
     expect(() => b.setWeights(withShapes([...SHAPES, [1]]))).toThrow(new Error('classifier weights: 9 arrays, the model has 8'));
