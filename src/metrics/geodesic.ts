@@ -124,8 +124,12 @@ class DisjointSets {
   }
 }
 
-/** Min-heap of (distance, node) with lazy deletion, for Dijkstra. */
-class MinHeap {
+/**
+ * Min-heap of (distance, node) for Dijkstra with lazy deletion. Exported for its own
+ * specification: Dijkstra's distances come out right even from a broken heap (a stale or
+ * out-of-order pop is re-relaxed), only slower, so the distance tests cannot see its order.
+ */
+export class MinHeap {
   #keys: number[] = [];
   #vals: number[] = [];
   get size(): number {

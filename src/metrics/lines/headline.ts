@@ -15,7 +15,8 @@ function coverage(metrics: Pick<LinesMetrics, 'prior' | 'per_generator' | 'segme
   const pieces = metrics.segment_shares.length;
   const dominant = kept.map((id) => metrics.per_generator.find((g) => g.generator === id)?.dominant_segment ?? null);
   const covered = new Set(dominant.filter((d): d is number => d !== null));
-  if (covered.size === pieces && kept.length === pieces && dominant.every((d) => d !== null)) return `one per ${piece}`;
+  // `covered` holds distinct non-null pieces: as many as kept generators means none is null or shared.
+  if (covered.size === pieces && kept.length === pieces) return `one per ${piece}`;
   if (covered.size === pieces) return `covering ${pieces === 2 ? 'both' : `all ${pieces}`} ${piece}s`;
   return `covering ${covered.size} of ${pieces} ${piece}s`;
 }

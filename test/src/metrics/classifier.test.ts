@@ -47,10 +47,22 @@ describe('MnistClassifier (untrained, cpu backend)', () => {
     expect(MNIST_CLASSES).toBe(10);
   });
 
+  // Built inside the tests, not in beforeAll, so that mutation testing sees the constructor.
   it('orders its variables conv1, conv2, hidden, logits — kernel then bias — with the documented shapes', () => {
-    const vars = a.variables;
+    const c = new MnistClassifier(4);
+    const vars = c.variables;
     expect(vars.map((v) => v.shape)).toEqual(SHAPES);
     vars.forEach((v, i) => expect(v.name).toMatch(new RegExp(`^${NAMES[i]}_\\d+$`)));
+    c.dispose();
+  });
+
+  it('dispose frees every variable it made', () => {
+    const n = tf.memory().numTensors;
+    const c = new MnistClassifier(6);
+    expect(tf.memory().numTensors).toBe(n + SHAPES.length);
+    c.dispose();
+    expect(tf.memory().numTensors).toBe(n);
+    expect(c.variables.every((v) => v.isDisposed)).toBe(true);
   });
 
   it('serialises those shapes and one flat buffer: kernels Glorot-uniform, biases zero', () => {

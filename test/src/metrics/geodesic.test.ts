@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../../src/core/random.js';
-import { DEFAULT_GEODESIC_K, euclideanMsd, geodesicDistances, geodesicMsd, msdByClass } from '../../../src/metrics/geodesic.js';
+import { DEFAULT_GEODESIC_K, euclideanMsd, geodesicDistances, geodesicMsd, MinHeap, msdByClass } from '../../../src/metrics/geodesic.js';
 
 /** n points evenly on a circle of radius r, as a flat [n, 2] array. */
 function circle(n: number, r = 1, offset = [0, 0]): Float64Array {
@@ -334,5 +334,63 @@ describe('msdByClass: details', () => {
     expect(() => msdByClass([0, 1], 1, [-1, 0], 2)).toThrow(new Error('label -1 at index 0 is outside [0, 2)'));
     expect(() => msdByClass([0, 1], 1, [0, 0.5], 2)).toThrow(new Error('label 0.5 at index 1 is outside [0, 2)'));
     expect(() => msdByClass([0, 1, 2], 2, [0], 1)).toThrow(new Error('points length 3 is not a multiple of dim 2'));
+  });
+});
+
+describe("MinHeap (Dijkstra's queue)", () => {
+  /** Pops everything, checking each pop against a sorted-array model of the same pushes. */
+  function drain(heap: MinHeap, model: Array<[number, number]>): void {
+    while (model.length > 0) {
+      expect(heap.size).toBe(model.length);
+      const [key, val] = heap.pop();
+      model.sort((a, b) => a[0] - b[0]);
+      expect(key).toBe(model[0]![0]);
+      // Equal keys may come out in either order; the pair must be one that was pushed.
+      const at = model.findIndex(([k, v]) => k === key && v === val);
+      expect(at).toBeGreaterThanOrEqual(0);
+      model.splice(at, 1);
+    }
+    expect(heap.size).toBe(0);
+  }
+
+  it('pops keys in ascending order with their values, for pushes in any order and with repeated keys', () => {
+    const r = new Random('heap');
+    for (const size of [1, 2, 3, 7, 64, 500]) {
+      const heap = new MinHeap();
+      const model: Array<[number, number]> = [];
+      for (let i = 0; i < size; i++) {
+        const key = i % 5 === 0 ? Math.floor(r.next() * 4) : r.next() * 100;
+        heap.push(key, i);
+        model.push([key, i]);
+      }
+      drain(heap, model);
+    }
+  });
+
+  it('keeps the order when pushes and pops interleave, as in Dijkstra', () => {
+    const r = new Random('heap-mixed');
+    const heap = new MinHeap();
+    const model: Array<[number, number]> = [];
+    for (let step = 0; step < 2000; step++) {
+      if (model.length > 0 && r.next() < 0.4) {
+        const [key] = heap.pop();
+        model.sort((a, b) => a[0] - b[0]);
+        expect(key).toBe(model.shift()![0]);
+      } else {
+        const key = r.next() * 10;
+        heap.push(key, step);
+        model.push([key, step]);
+      }
+    }
+    drain(heap, model);
+  });
+
+  it('orders descending and ascending runs', () => {
+    const down = new MinHeap();
+    for (let i = 20; i > 0; i--) down.push(i, -i);
+    drain(down, Array.from({ length: 20 }, (_, i) => [i + 1, -(i + 1)] as [number, number]));
+    const up = new MinHeap();
+    for (let i = 1; i <= 20; i++) up.push(i, i);
+    drain(up, Array.from({ length: 20 }, (_, i) => [i + 1, i + 1] as [number, number]));
   });
 });

@@ -61,9 +61,11 @@ describe('line datasets', () => {
     describe(name, () => {
       const { pieces, minPieceGap } = lineDataset(name);
       const n = 20000;
-      const { points, piece } = sampleLineData(name, n, new Random(7));
+      // Drawn inside each test, not at collection, so that mutation testing sees the sampler.
+      const draw = (): ReturnType<typeof sampleLineData> => sampleLineData(name, n, new Random(7));
 
       it('samples lie exactly on the piece they were drawn from (distance < 1e-6)', () => {
+        const { points, piece } = draw();
         expect(points.length).toBe(2 * n);
         let worst = 0;
         for (let i = 0; i < n; i++) {
@@ -74,6 +76,7 @@ describe('line datasets', () => {
       });
 
       it('draws pieces with their probabilities (chi-square, p = 0.001)', () => {
+        const { piece } = draw();
         const counts = pieces.map(() => 0);
         for (const k of piece) counts[k]! += 1;
         const probs = pieces.map((p) => p.probability);
@@ -90,6 +93,7 @@ describe('line datasets', () => {
       });
 
       it('is reproducible from the seed', () => {
+        const { points, piece } = draw();
         const again = sampleLineData(name, n, new Random(7));
         expect(again.points).toEqual(points);
         expect(again.piece).toEqual(piece);
