@@ -220,21 +220,23 @@ export class DmganPlugin implements TrainerPlugin {
     }
     const idsRng = new Random({ state: s.rng.ids });
     const latentRng = new Random({ state: s.rng.latent });
-    const built = s.q && !this.#q ? this.#create(s.q.featureSize) : null;
+    const saved = s.q;
+    const built = saved && !this.#q ? this.#create(saved.featureSize) : null;
     try {
-      const q = built?.q ?? (s.q ? this.#q : null);
-      const adam = built?.adam ?? this.#qAdam;
-      const vars = q ? q.trainableVariables.concat(q.stateVariables ?? []) : [];
-      const values = q ? s.q?.variables : undefined;
-      if (values) checkVariableValues(values, vars);
-      if (q && s.q?.optimizer) new VariableAdam(q.trainableVariables, this.#qOptions, 'q').loadState(s.q.optimizer);
+      const q = built?.q ?? this.#q;
+      const target = saved && q ? { saved, q, vars: q.trainableVariables.concat(q.stateVariables ?? []) } : null;
+      if (target?.saved.variables) checkVariableValues(target.saved.variables, target.vars);
+      if (target?.saved.optimizer) new VariableAdam(target.q.trainableVariables, this.#qOptions).loadState(target.saved.optimizer);
       this.#prior.load(s.prior);
-      if (built) this.#install(built, s.q?.featureSize ?? 0);
-      else if (s.q) this.#featureSize = s.q.featureSize;
+      if (built) this.#install(built);
+      else if (saved) this.#featureSize = saved.featureSize;
       this.#idsRng = idsRng;
       this.#latentRng = latentRng;
-      if (values) tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(values[i] as number[], v.shape, 'float32'))));
-      if (q && s.q?.optimizer) (adam as VariableAdam).loadState(s.q.optimizer);
+      if (target) {
+        const { variables, optimizer } = target.saved;
+        if (variables) tf.tidy(() => target.vars.forEach((v, i) => v.assign(tf.tensor(variables[i] as number[], v.shape, 'float32'))));
+        if (optimizer) (this.#qAdam as VariableAdam).loadState(optimizer);
+      }
     } catch (err) {
       built?.q.dispose();
       throw err;
@@ -309,24 +311,30 @@ export class DmganPlugin implements TrainerPlugin {
 
   #build(featureSize: number): QHeadModule {
     const built = this.#create(featureSize);
-    this.#install(built, featureSize);
+    this.#install(built);
     return built.q;
   }
 
   /** A Q head from the factory and its optimiser, not yet this plugin's. */
-  #create(featureSize: number): { q: QHeadModule; adam: VariableAdam } {
+  #create(featureSize: number): BuiltQ {
     if (!this.#qFactory) throw new Error('this DmganPlugin has no Q head factory');
     const factory = this.#qFactory;
     const q = scoped(() => factory(featureSize, this.#prior.n));
-    return { q, adam: new VariableAdam(q.trainableVariables, this.#qOptions, 'q') };
+    return { q, adam: new VariableAdam(q.trainableVariables, this.#qOptions, 'q'), featureSize };
   }
 
-  #install(built: { q: QHeadModule; adam: VariableAdam }, featureSize: number): void {
+  #install(built: BuiltQ): void {
     this.#qAdam?.dispose();
     this.#q = built.q;
     this.#qAdam = built.adam;
-    this.#featureSize = featureSize;
+    this.#featureSize = built.featureSize;
   }
+}
+
+interface BuiltQ {
+  q: QHeadModule;
+  adam: VariableAdam;
+  featureSize: number;
 }
 
 /** Refuses saved Q weights that do not match Q's variables one for one, naming the first that does not. */
@@ -336,9 +344,11 @@ function checkVariableValues(values: unknown, vars: readonly tf.Variable[]): voi
   }
   vars.forEach((v, i) => {
     const a: unknown = values[i];
-    if (!Array.isArray(a) || a.length !== v.size || !a.every((x) => typeof x === 'number')) {
+    if (!Array.isArray(a) || a.length !== v.size) {
       throw new RangeError(`checkpoint Q variable ${i} (${v.name}) must be ${v.size} numbers, got ${Array.isArray(a) ? `${a.length} entries` : String(a)}`);
     }
+    const j = a.findIndex((x) => typeof x !== 'number');
+    if (j >= 0) throw new RangeError(`checkpoint Q variable ${i} (${v.name}): entry ${j} is not a number (${String(a[j])})`);
   });
 }
 

@@ -254,6 +254,45 @@ describe('DmganCore construction', () => {
     for (const c of [core, explicit, custom]) c.dispose();
   });
 
+  it("hands its latent distribution and seed to the plugin it builds, its generator and critic optimiser settings and sample shape to the trainer", () => {
+    const core = new DmganCore({ ...parts(), latent: 'normal', seed: 7, optimizers: { generator: { learningRate: 1e-3, beta1: 0.5, beta2: 0.9, epsilon: 1e-8 } }, sampleShape: [2] });
+    const twin = new DmganPlugin({ prior: new LearnedPrior(3, { mode: 'learned', seed: 'core-prior' }), qHead: null, latent: 'normal', seed: 7 });
+    const ctx = { batchSize: 64, latentDim: 4, generators: 3, phase: 'generator' } as const;
+    const got = core.dmgan.selectGenerators(ctx);
+    const want = twin.selectGenerators(ctx);
+    expect(Array.from(got.ids)).toEqual(Array.from(want.ids));
+    const z = Array.from(got.latents.dataSync());
+    expect(z).toEqual(Array.from(want.latents.dataSync()));
+    expect(Math.max(...z.map(Math.abs))).toBeGreaterThan(1); // normal, not uniform on [−1, 1]
+    tf.dispose([got.latents, want.latents]);
+    expect(core.optimizers.generator.options).toEqual({ learningRate: 1e-3, beta1: 0.5, beta2: 0.9, epsilon: 1e-8 });
+    expect(core.optimizers.discriminator.options).toEqual(REFERENCE_OPTIMIZERS.discriminator);
+    expect(core.sampleShape).toEqual([2]);
+    const plain = new DmganCore(parts());
+    expect(plain.sampleShape).toBeNull();
+    for (const c of [core, plain]) c.dispose();
+    twin.dispose();
+  });
+
+  it("posteriors(x) is softmax(Q(critic features of x)) with Q's moving statistics, or the batch's own on request, and frees the features", () => {
+    const core = new DmganCore(parts());
+    const x = tf.randomNormal([6, 2], 0, 1, 'float32', 3);
+    const q = core.qHead as QHead;
+    const feats = core.features(x);
+    const moving = tf.tidy(() => tf.softmax(q.apply(feats, false, false)));
+    const batch = tf.tidy(() => tf.softmax(q.apply(feats, true, false)));
+    const n = tf.memory().numTensors;
+    const got = core.posteriors(x) as tf.Tensor2D;
+    const gotBatch = core.posteriors(x, { batchStatistics: true }) as tf.Tensor2D;
+    expect(tf.memory().numTensors).toBe(n + 2);
+    expect(Array.from(got.dataSync())).toEqual(Array.from(moving.dataSync()));
+    expect(Array.from(gotBatch.dataSync())).toEqual(Array.from(batch.dataSync()));
+    // The two modes differ on this batch, so the comparison above tells them apart.
+    expect(tf.max(tf.abs(tf.sub(moving, batch))).dataSync()[0]).toBeGreaterThan(1e-3);
+    tf.dispose([x, feats, moving, batch, got, gotBatch]);
+    core.dispose();
+  });
+
   it('runs a given DMGAN plugin first, once, before the other plugins, and reports their losses beside q and prior', () => {
     const p = parts();
     const plugin = new DmganPlugin({ prior: p.prior, qHead: p.qHead, qWeight: 1, latent: 'uniform', seed: 0, qOptimizer: REFERENCE_OPTIMIZERS.q });

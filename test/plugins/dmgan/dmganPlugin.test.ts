@@ -733,6 +733,9 @@ describe('DmganPlugin.stateDict / loadStateDict', () => {
     const before = fresh.stateDict();
     expect(() => fresh.loadStateDict(other)).toThrow(new RangeError(`checkpoint Q head reads ${F + 1} features per sample, this plugin's reads ${F}`));
     expect(fresh.stateDict()).toEqual(before);
+    // A state without Q (saved by a plugin that had none) restores the prior and leaves Q and its width alone.
+    fresh.loadStateDict({ ...source.stateDict(), q: null });
+    expect(fresh.stateDict().q).toEqual(before.q);
     tf.dispose([real, fake]);
     fresh.dispose();
     source.dispose();
@@ -812,9 +815,15 @@ describe('DmganPlugin.stateDict / loadStateDict', () => {
     const q = good.q as NonNullable<DmganPluginState['q']>;
     const vars = q.variables as number[][];
     const opt = q.optimizer as NonNullable<typeof q.optimizer>;
-    const bad: Array<[string, DmganPluginState, string]> = [
+    const last = vars.length - 1;
+    const lastSize = (vars[last] as number[]).length;
+    const withLast = (values: unknown[]): number[][] => [...vars.slice(0, -1), values as number[]];
+    const bad: Array<[string, DmganPluginState, string | RegExp]> = [
       ['one variable short', { ...good, q: { ...q, variables: vars.slice(1) } }, `checkpoint Q head has ${vars.length - 1} variables, this plugin's has ${vars.length}`],
-      ['a variable too short', { ...good, q: { ...q, variables: [vars[0] as number[], ...vars.slice(1, -1), (vars.at(-1) as number[]).slice(1)] } }, `checkpoint Q variable ${vars.length - 1} (`],
+      ['variables not an array', { ...good, q: { ...q, variables: 'none' as unknown as number[][] } }, `checkpoint Q head has none variables, this plugin's has ${vars.length}`],
+      ['a variable too short', { ...good, q: { ...q, variables: withLast((vars[last] as number[]).slice(1)) } }, new RegExp(`^checkpoint Q variable ${last} \\(\\S+\\) must be ${lastSize} numbers, got ${lastSize - 1} entries$`)],
+      ['a variable not an array', { ...good, q: { ...q, variables: [...vars.slice(0, -1), null as unknown as number[]] } }, new RegExp(`^checkpoint Q variable ${last} \\(\\S+\\) must be ${lastSize} numbers, got null$`)],
+      ['a value not a number', { ...good, q: { ...q, variables: withLast([...(vars[last] as number[]).slice(0, -1), 'x']) } }, new RegExp(`^checkpoint Q variable ${last} \\(\\S+\\): entry ${lastSize - 1} is not a number \\(x\\)$`)],
       ['Adam moments too short', { ...good, q: { ...q, optimizer: { ...opt, m: [(opt.m[0] as number[]).slice(1), ...opt.m.slice(1)] } } }, 'optimizer state for variable 0 ('],
       ['NaN prior logits', { ...good, prior: { ...good.prior, logits: good.prior.logits.map(() => Number.NaN) } }, 'LearnedPrior: saved logits must be finite numbers'],
     ];
