@@ -824,6 +824,7 @@ describe('DmganPlugin.stateDict / loadStateDict', () => {
       ['a variable too short', { ...good, q: { ...q, variables: withLast((vars[last] as number[]).slice(1)) } }, new RegExp(`^checkpoint Q variable ${last} \\(\\S+\\) must be ${lastSize} numbers, got ${lastSize - 1} entries$`)],
       ['a variable not an array', { ...good, q: { ...q, variables: [...vars.slice(0, -1), null as unknown as number[]] } }, new RegExp(`^checkpoint Q variable ${last} \\(\\S+\\) must be ${lastSize} numbers, got null$`)],
       ['a value not a number', { ...good, q: { ...q, variables: withLast([...(vars[last] as number[]).slice(0, -1), 'x']) } }, new RegExp(`^checkpoint Q variable ${last} \\(\\S+\\): entry ${lastSize - 1} is not a number \\(x\\)$`)],
+      ['a first value not a number', { ...good, q: { ...q, variables: withLast([null, ...(vars[last] as number[]).slice(1)]) } }, new RegExp(`^checkpoint Q variable ${last} \\(\\S+\\): entry 0 is not a number \\(null\\)$`)],
       ['Adam moments too short', { ...good, q: { ...q, optimizer: { ...opt, m: [(opt.m[0] as number[]).slice(1), ...opt.m.slice(1)] } } }, 'optimizer state for variable 0 ('],
       ['NaN prior logits', { ...good, prior: { ...good.prior, logits: good.prior.logits.map(() => Number.NaN) } }, 'LearnedPrior: saved logits must be finite numbers'],
     ];
