@@ -59,9 +59,9 @@ describe('line datasets', () => {
 
   for (const name of LINE_DATASETS) {
     describe(name, () => {
-      const { pieces, minPieceGap } = lineDataset(name);
       const n = 20000;
-      // Drawn inside each test, not at collection, so that mutation testing sees the sampler.
+      // Read and drawn inside each test, not at collection: a mutant is switched on per test, and
+      // a collection error would run no test at all.
       const draw = (): ReturnType<typeof sampleLineData> => sampleLineData(name, n, new Random(7));
 
       it('samples lie exactly on the piece they were drawn from (distance < 1e-6)', () => {
@@ -76,6 +76,7 @@ describe('line datasets', () => {
       });
 
       it('draws pieces with their probabilities (chi-square, p = 0.001)', () => {
+        const { pieces } = lineDataset(name);
         const { piece } = draw();
         const counts = pieces.map(() => 0);
         for (const k of piece) counts[k]! += 1;
@@ -83,7 +84,8 @@ describe('line datasets', () => {
         expect(chiSquare(counts, probs, n)).toBeLessThan(CHI2_CRIT[pieces.length - 1]!);
       });
 
-      it(`has disjoint pieces: min gap ${minPieceGap}, far above twice the 0.05 off-manifold threshold`, () => {
+      it('has disjoint pieces: its min gap, far above twice the 0.05 off-manifold threshold', () => {
+        const { pieces, minPieceGap } = lineDataset(name);
         let gap = Infinity;
         for (let i = 0; i < pieces.length; i++) {
           for (let j = i + 1; j < pieces.length; j++) gap = Math.min(gap, pieceGap(pieces[i]!, pieces[j]!));
