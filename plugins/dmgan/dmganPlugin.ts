@@ -224,9 +224,10 @@ export class DmganPlugin implements TrainerPlugin {
     const built = saved && !this.#q ? this.#create(saved.featureSize) : null;
     try {
       const q = built?.q ?? this.#q;
-      const target = saved && q ? { saved, q, vars: q.trainableVariables.concat(q.stateVariables ?? []) } : null;
+      const adam = built?.adam ?? this.#qAdam;
+      const target = saved && q && adam ? { saved, adam, vars: q.trainableVariables.concat(q.stateVariables ?? []) } : null;
       if (target?.saved.variables) checkVariableValues(target.saved.variables, target.vars);
-      if (target?.saved.optimizer) new VariableAdam(target.q.trainableVariables, this.#qOptions).loadState(target.saved.optimizer);
+      if (target?.saved.optimizer) target.adam.checkState(target.saved.optimizer);
       this.#prior.load(s.prior);
       if (built) this.#install(built);
       else if (saved) this.#featureSize = saved.featureSize;
@@ -235,7 +236,7 @@ export class DmganPlugin implements TrainerPlugin {
       if (target) {
         const { variables, optimizer } = target.saved;
         if (variables) tf.tidy(() => target.vars.forEach((v, i) => v.assign(tf.tensor(variables[i] as number[], v.shape, 'float32'))));
-        if (optimizer) (this.#qAdam as VariableAdam).loadState(optimizer);
+        if (optimizer) target.adam.loadState(optimizer);
       }
     } catch (err) {
       built?.q.dispose();

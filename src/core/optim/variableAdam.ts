@@ -109,7 +109,19 @@ export class VariableAdam {
     return { step: this.#step, m: this.#m.map((a) => Array.from(a)), v: this.#v.map((a) => Array.from(a)) };
   }
 
+  /** Restores {@link state}'s output; refuses (writing nothing) a state that {@link checkState} refuses. */
   loadState(state: VariableAdamState): void {
+    this.checkState(state);
+    this.#step = state.step;
+    this.#m = state.m.map((a) => Float64Array.from(a));
+    this.#v = state.v.map((a) => Float64Array.from(a));
+  }
+
+  /**
+   * Throws unless `state` has one m and one v per variable, each with the variable's size: for
+   * callers that must check every part of a checkpoint before loading any of it.
+   */
+  checkState(state: VariableAdamState): void {
     if (state.m.length !== this.variables.length || state.v.length !== this.variables.length) {
       throw new Error(`optimizer state has ${state.m.length} variables, this optimizer has ${this.variables.length}`);
     }
@@ -120,9 +132,6 @@ export class VariableAdam {
         throw new Error(`optimizer state for variable ${i} (${variable.name}) has ${m.length} entries, expected ${variable.size}`);
       }
     });
-    this.#step = state.step;
-    this.#m = state.m.map((a) => Float64Array.from(a));
-    this.#v = state.v.map((a) => Float64Array.from(a));
   }
 
   dispose(): void {

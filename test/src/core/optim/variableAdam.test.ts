@@ -143,6 +143,11 @@ describe('VariableAdam over several variables, some without a gradient', () => {
     expect(() => adam.loadState({ ...good, m: [[0, 0], [0, 0], [0, 0]] })).toThrow('optimizer state for variable 1 (adam_state_shape_b) has 2 entries, expected 3');
     // A refused state leaves the optimizer as it was.
     expect(adam.state()).toEqual(good);
+    // checkState refuses the same states with the same messages, and accepts a fitting one.
+    expect(() => adam.checkState({ ...good, m: good.m.slice(0, 2) })).toThrow('optimizer state has 2 variables, this optimizer has 3');
+    expect(() => adam.checkState({ ...good, m: [[0, 0], [0, 0], [0, 0]] })).toThrow('optimizer state for variable 1 (adam_state_shape_b) has 2 entries, expected 3');
+    expect(() => adam.checkState({ step: 4, m: good.m, v: good.v })).not.toThrow();
+    expect(adam.state()).toEqual(good);
     tf.dispose(vars);
   });
 });
